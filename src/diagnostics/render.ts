@@ -1,0 +1,66 @@
+import { LineIndex, type Position } from './positions.js';
+import type { Diagnostic } from './types.js';
+
+/** A diagnostic as `--format json` prints it: 1-based lines and columns, end exclusive. */
+export interface JsonDiagnostic {
+  file: string;
+  severity: Diagnostic['severity'];
+  code: string;
+  message: string;
+  range: { start: Position; end: Position };
+  help?: string;
+  notes?: string[];
+}
+
+export function toJson(file: string, index: LineIndex, d: Diagnostic): JsonDiagnostic {
+  const out: JsonDiagnostic = {
+    file,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    range: { start: index.position(d.span.start), end: index.position(d.span.end) },
+  };
+  if (d.help) out.help = d.help;
+  if (d.notes?.length) out.notes = d.notes;
+  return out;
+}
+
+/** `FILE:LINE:COL: error[CODE]: message` — the one-line form, as editors' problem matchers expect. */
+export function renderShort(file: string, index: LineIndex, d: Diagnostic): string {
+  const p = index.position(d.span.start);
+  return `${file}:${p.line}:${p.column}: ${d.severity}[${d.code}]: ${d.message}`;
+}
+
+/** Keeps tabs so the caret lines up under tab-indented source. */
+function padUnder(text: string): string {
+  return text.replace(/[^\t]/g, ' ');
+}
+
+function frame(index: LineIndex, start: number, end: number, gutter: number, label: string | undefined): string[] {
+  const line = index.lineOf(start);
+  const text = index.lineText(line);
+  const col = start - index.lineStarts[line]!;
+  const lineEnd = index.lineEnd(line);
+  const width = Math.max(1, Math.min(end, lineEnd) - start);
+  const num = String(line + 1).padStart(gutter);
+  const blank = ' '.repeat(gutter);
+  const caret = padUnder(text.slice(0, col)) + '^'.repeat(width) + (label ? ` ${label}` : '');
+  return [`${num} | ${text}`, `${blank} | ${caret}`];
+}
+
+/** The full rustc-style form: header, source line, caret, notes and help. */
+export function renderText(file: string, index: LineIndex, d: Diagnostic): string {
+  const lines = [renderShort(file, index, d)];
+  const spans = [d.span, ...(d.labels ?? []).map((l) => l.span)];
+  const gutter = Math.max(...spans.map((s) => String(index.lineOf(s.start) + 1).length));
+  if (index.text.length > 0 || d.span.end > 0) {
+    lines.push(...frame(index, d.span.start, d.span.end, gutter, d.label));
+  }
+  for (const l of d.labels ?? []) {
+    lines.push(...frame(index, l.span.start, l.span.end, gutter, l.message));
+  }
+  const blank = ' '.repeat(gutter);
+  for (const n of d.notes ?? []) lines.push(`${blank} = note: ${n}`);
+  if (d.help) lines.push(`${blank} = help: ${d.help}`);
+  return lines.join('\n');
+}
