@@ -18,6 +18,7 @@ export const Codes = {
   FileTooLarge: { code: 'E1009', severity: 'error', title: 'file too large' },
   BadNumber: { code: 'E1010', severity: 'error', title: 'malformed number' },
   TooManyErrors: { code: 'E1011', severity: 'error', title: 'too many errors' },
+  NestingTooDeep: { code: 'E1012', severity: 'error', title: 'nesting too deep' },
 
   // IR schema
   InvalidJson: { code: 'E2001', severity: 'error', title: 'invalid JSON' },

@@ -1,0 +1,28 @@
+import { hasErrors } from '../../diagnostics/types.js';
+import { checkText } from '../../program.js';
+import { optString, type ParsedArgs } from '../args.js';
+import { checkOptions, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE } from '../frontend.js';
+import { countLine, jsonDiagnostics, loadSource, printDiagnostics, type Io } from '../io.js';
+import type { JsonDiagnostic } from '../../diagnostics/render.js';
+import type { Diagnostic } from '../../diagnostics/types.js';
+
+/** `rnnc check FILE…`: every problem in every file; never loads TensorFlow. */
+export function runCheck(io: Io, args: ParsedArgs): number {
+  const json = optString(args, 'format') === 'json';
+  const all: JsonDiagnostic[] = [];
+  const seen: Diagnostic[] = [];
+  let exit = EXIT_OK;
+  for (const file of args.positionals) {
+    const loaded = loadSource(file);
+    const text = loaded.ok ? loaded.text : '';
+    const ds = loaded.ok ? checkText(text, checkOptions(args, file)).diagnostics : [loaded.diagnostic];
+    if (!loaded.ok) exit = EXIT_USAGE;
+    else if (hasErrors(ds) && exit === EXIT_OK) exit = EXIT_SPEC_ERRORS;
+    seen.push(...ds);
+    if (json) all.push(...jsonDiagnostics(file, text, ds));
+    else printDiagnostics(io, file, text, ds, 'out');
+  }
+  if (json) io.out(`${JSON.stringify({ diagnostics: all }, null, 2)}\n`);
+  else io.err(`checked ${args.positionals.length} file${args.positionals.length === 1 ? '' : 's'}: ${countLine(seen)}\n`);
+  return exit;
+}

@@ -1,0 +1,107 @@
+import { parseArgs, UsageError, usageLines, type OptionSpec, type ParsedArgs } from './args.js';
+import { EXIT_USAGE, FRONTEND_OPTIONS } from './frontend.js';
+import { processIo, type Io } from './io.js';
+
+interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  options: OptionSpec[];
+  /** Positional arguments: at least `min`, at most `max`. */
+  min: number;
+  max: number;
+  run: (io: Io, args: ParsedArgs) => number | Promise<number>;
+}
+
+const FORMAT: OptionSpec = { name: 'format', value: 'string', help: 'text (default) or json' };
+const BACKEND: OptionSpec = { name: 'backend', value: 'string', help: 'node, wasm or cpu (default: node if installed, else wasm)' };
+const OUT: OptionSpec = { name: 'out', short: 'o', value: 'string', help: 'output directory' };
+
+// Each command's module is imported only when it runs, so `check` never loads TensorFlow.
+const COMMANDS: Command[] = [
+  {
+    name: 'check',
+    usage: 'rnnc check FILE…',
+    summary: 'report every problem in .rnn (or .rnn.json) files',
+    options: [FORMAT, ...FRONTEND_OPTIONS],
+    min: 1,
+    max: Infinity,
+    run: async (io, a) => (await import('./commands/check.js')).runCheck(io, a),
+  },
+  {
+    name: 'summary',
+    usage: 'rnnc summary FILE',
+    summary: 'print the layers, output shapes and parameter counts',
+    options: [FORMAT, ...FRONTEND_OPTIONS],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/summary.js')).runSummary(io, a),
+  },
+  {
+    name: 'compile',
+    usage: 'rnnc compile FILE -o DIR',
+    summary: 'build the TensorFlow.js model and write model.json, weights.bin, spec.json',
+    options: [OUT, FORMAT, BACKEND, ...FRONTEND_OPTIONS],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/compile.js')).runCompile(io, a),
+  },
+];
+
+const HELP: OptionSpec = { name: 'help', short: 'h', help: 'show help' };
+
+function usage(): string {
+  return [
+    'rnnc: compile .rnn recurrent text classifiers to TensorFlow.js',
+    '',
+    'usage:',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(34)} ${c.summary}`),
+    '',
+    'rnnc COMMAND --help shows its options.',
+    'exit codes: 0 success, 1 the spec has errors, 2 usage or I/O error',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return [`usage: ${c.usage}`, '', c.summary, '', 'options:', ...usageLines([...c.options, HELP])].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. Bad input of any kind is a message, never a stack trace. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(`${usage()}\n`);
+    return name ? 0 : EXIT_USAGE;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out('rnnc 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`rnnc: unknown command \`${name}\`\n\n${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(rest, [...command.options, HELP]);
+    if (args.options.has('help')) {
+      io.out(`${commandHelp(command)}\n`);
+      return 0;
+    }
+    const n = args.positionals.length;
+    if (n < command.min) throw new UsageError(`missing ${command.min === 1 ? 'a file' : 'arguments'}`);
+    if (n > command.max) throw new UsageError(`too many arguments: ${args.positionals.slice(command.max).join(' ')}`);
+    const format = args.options.get('format');
+    if (format !== undefined && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
+    const backend = args.options.get('backend');
+    if (backend !== undefined && !['node', 'wasm', 'cpu'].includes(String(backend))) throw new UsageError(`--backend must be node, wasm or cpu, got ${String(backend)}`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`rnnc ${command.name}: ${e.message}\n\n${commandHelp(command)}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  return command.run(io, args);
+}

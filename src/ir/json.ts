@@ -1,0 +1,63 @@
+import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { diag } from '../diagnostics/codes.js';
+import type { Diagnostic, Span } from '../diagnostics/types.js';
+
+export interface JsonReadResult {
+  value: unknown;
+  pointers: Map<string, Span>;
+  diagnostics: Diagnostic[];
+}
+
+function escapeToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+const describeError: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'malformed number',
+  PropertyNameExpected: 'expected a property name',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected `:`',
+  CommaExpected: 'expected `,`',
+  CloseBraceExpected: 'expected `}`',
+  CloseBracketExpected: 'expected `]`',
+  EndOfFileExpected: 'unexpected text after the end',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'unterminated comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unterminated number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape',
+  InvalidCharacter: 'invalid character in string',
+};
+
+/**
+ * Reads a hand-written `.rnn.json` IR, keeping a JSON pointer → span map so that schema and
+ * check diagnostics point into the JSON text as they would into a `.rnn` file.
+ */
+export function readJsonIr(text: string): JsonReadResult {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const diagnostics = errors.map((e) => {
+    const name = printParseErrorCode(e.error);
+    return diag('InvalidJson', { start: e.offset, end: e.offset + Math.max(e.length, 1) }, describeError[name] ?? name);
+  });
+  const pointers = new Map<string, Span>();
+  const walk = (node: Node, pointer: string): void => {
+    pointers.set(pointer, { start: node.offset, end: node.offset + node.length });
+    if (node.type === 'object') {
+      for (const prop of node.children ?? []) {
+        const [key, value] = prop.children ?? [];
+        if (!key) continue;
+        const p = `${pointer}/${escapeToken(String(key.value))}`;
+        pointers.set(`${p}#key`, { start: key.offset, end: key.offset + key.length });
+        if (value) walk(value, p);
+      }
+    } else if (node.type === 'array') {
+      (node.children ?? []).forEach((child, i) => walk(child, `${pointer}/${i}`));
+    }
+  };
+  if (root) walk(root, '');
+  if (!root && diagnostics.length === 0) diagnostics.push(diag('InvalidJson', { start: 0, end: 0 }, 'empty JSON file'));
+  return { value: root && diagnostics.length === 0 ? getNodeValue(root) : undefined, pointers, diagnostics };
+}

@@ -1,0 +1,109 @@
+import type { ErrorObject } from 'ajv';
+import { didYouMean } from '../check/suggest.js';
+import { diag, type CodeName } from '../diagnostics/codes.js';
+import type { Diagnostic, Span } from '../diagnostics/types.js';
+// Precompiled from grammar/ir.schema.json by scripts/gen-validator.mjs (a test keeps it fresh).
+import { validate as generated } from './schema-validator.gen.js';
+
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+const validateIr = generated as unknown as Validator;
+
+/** Where IR values came from: JSON pointer → span; `#key` suffix for a property's name. */
+export type PointerSpans = ReadonlyMap<string, Span>;
+
+/** The span for a pointer, or for its nearest ancestor that has one. */
+export function spanFor(pointers: PointerSpans, pointer: string, fallback: Span): Span {
+  let p = pointer;
+  for (;;) {
+    const s = pointers.get(p);
+    if (s) return s;
+    if (p === '') return fallback;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+}
+
+function propertyName(pointer: string): string {
+  const last = pointer.slice(pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^\d+$/.test(last) ? `item ${last}` : `\`${last}\``;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? `\`${v}\`` : JSON.stringify(v);
+}
+
+function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): Diagnostic | undefined {
+  const at = (p: string): Span => spanFor(pointers, p, fallback);
+  const what = propertyName(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  const mk = (code: CodeName, span: Span, message: string, extra: Partial<Diagnostic> = {}): Diagnostic =>
+    diag(code, span, message, extra);
+  switch (e.keyword) {
+    case 'required':
+      return mk('SchemaRequired', at(e.instancePath), `missing \`${String(p['missingProperty'])}\``);
+    case 'additionalProperties': {
+      const prop = String(p['additionalProperty']);
+      const ptr = `${e.instancePath}/${prop}`;
+      const allowed = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
+      const guess = didYouMean(prop, allowed);
+      const keySpan = pointers.get(`${ptr}#key`) ?? at(ptr);
+      return mk('SchemaUnknownProperty', keySpan, `unknown property \`${prop}\``, {
+        help: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed here: ${allowed.map((a) => `\`${a}\``).join(', ')}` : undefined,
+        fixes: guess && pointers.has(`${ptr}#key`) ? [{ title: `rename to \`${guess}\``, edits: [{ span: keySpan, text: JSON.stringify(guess) }] }] : undefined,
+      });
+    }
+    case 'type':
+      return mk('SchemaType', at(e.instancePath), `${what} must be ${p['type'] === 'integer' ? 'a whole number' : `of type ${String(p['type'])}`}, found ${show(e.data)}`);
+    case 'enum': {
+      const allowed = (p['allowedValues'] as unknown[]).map(String);
+      const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined;
+      return mk('SchemaEnum', at(e.instancePath), `${what} must be one of ${allowed.map((a) => `\`${a}\``).join(', ')}, found ${show(e.data)}`, {
+        help: guess ? `did you mean \`${guess}\`?` : undefined,
+      });
+    }
+    case 'const':
+      return mk('SchemaEnum', at(e.instancePath), `${what} must be ${show(p['allowedValue'])}, found ${show(e.data)}`);
+    case 'minimum':
+      return mk('SchemaRange', at(e.instancePath), `${what} must be at least ${String(p['limit'])}, found ${show(e.data)}`);
+    case 'exclusiveMinimum':
+      return mk('SchemaRange', at(e.instancePath), `${what} must be greater than ${String(p['limit'])}, found ${show(e.data)}`);
+    case 'maximum':
+      return mk('SchemaRange', at(e.instancePath), `${what} must be at most ${String(p['limit'])}, found ${show(e.data)}`);
+    case 'exclusiveMaximum':
+      return mk('SchemaRange', at(e.instancePath), `${what} must be less than ${String(p['limit'])}, found ${show(e.data)}`);
+    case 'minItems':
+      return mk('SchemaRange', at(e.instancePath), `${what} must have at least ${String(p['limit'])} item(s)`);
+    case 'minLength':
+      return mk('SchemaRange', at(e.instancePath), `${what} must not be empty`);
+    case 'pattern':
+      return mk('SchemaOther', at(e.instancePath), `${what} must match ${String(p['pattern'])}, found ${show(e.data)}`);
+    case 'discriminator':
+      // The enum error on the tag itself already says what is wrong.
+      return p['error'] === 'mapping' ? undefined : mk('SchemaOther', at(e.instancePath), `${what} needs a \`${String(p['tag'])}\``);
+    case 'oneOf':
+      return undefined;
+    default:
+      return mk('SchemaOther', at(e.instancePath), `${what} ${e.message ?? 'is invalid'}`);
+  }
+}
+
+/**
+ * Validates a value against the IR schema and maps every error back to the source range its
+ * value came from (a `.rnn` call's argument, or a `.rnn.json` property).
+ */
+export function validateProgram(value: unknown, pointers: PointerSpans, fallback: Span = { start: 0, end: 0 }): Diagnostic[] {
+  if (validateIr(value)) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of validateIr.errors ?? []) {
+    const d = toDiagnostic(e, pointers, fallback);
+    if (!d) continue;
+    const key = `${d.code}:${d.span.start}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+import type { IToken, TokenType } from 'chevrotain';
+import { diag } from '../diagnostics/codes.js';
+import type { Diagnostic, Span } from '../diagnostics/types.js';
+import { buildSourceFile, type SourceFile } from './ast.js';
+import { sharedParser } from './parser.js';
+import { LBrace, LParen, RBrace, RnnLexer, RParen, UnterminatedString } from './tokens.js';
+import { formatCount } from '../util/numbers.js';
+
+/** Larger sources are refused before lexing: no real spec is near this, and it bounds memory and time. */
+export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
+/** Deeper parenthesis nesting is refused before parsing, so the recursive-descent parser cannot overflow the stack. */
+export const MAX_NESTING = 64;
+/** One run reports at most this many diagnostics; past it a last one says how many more there were. */
+export const MAX_DIAGNOSTICS = 100;
+
+export interface ParseResult {
+  ast: SourceFile;
+  /** Every token, comments included, in source order. */
+  tokens: IToken[];
+  diagnostics: Diagnostic[];
+}
+
+function looksBinary(text: string): boolean {
+  if (text.includes('\u0000')) return true;
+  const sample = text.slice(0, 4096);
+  let odd = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) odd++;
+  }
+  return sample.length > 0 && odd / sample.length > 0.1;
+}
+
+/**
+ * Checks brackets on the token stream before parsing: this names the opening `(` that is
+ * never closed (the parser alone can only say "found end of file") and bounds nesting depth.
+ */
+function checkBrackets(tokens: IToken[]): { diagnostics: Diagnostic[]; tooDeep: boolean; unmatched: Set<IToken> } {
+  const diagnostics: Diagnostic[] = [];
+  const stack: IToken[] = [];
+  const unmatched = new Set<IToken>();
+  const pairs = new Map<TokenType, TokenType>([
+    [RParen, LParen],
+    [RBrace, LBrace],
+  ]);
+  for (const t of tokens) {
+    if (t.tokenType === LParen || t.tokenType === LBrace) {
+      stack.push(t);
+      if (stack.length > MAX_NESTING) {
+        return {
+          diagnostics: [
+            diag('NestingTooDeep', span(t), `parentheses nested more than ${MAX_NESTING} deep`, {
+              help: 'bind inner pipelines to names with `let` instead of nesting them',
+            }),
+          ],
+          tooDeep: true,
+          unmatched,
+        };
+      }
+    } else if (pairs.has(t.tokenType)) {
+      const open = pairs.get(t.tokenType)!;
+      const top = stack[stack.length - 1];
+      if (top && top.tokenType === open) stack.pop();
+      else {
+        unmatched.add(t);
+        diagnostics.push(
+          diag('UnmatchedParen', span(t), `unmatched \`${t.image}\``, {
+            label: 'no opening bracket for this',
+            help: 'remove it, or add the opening bracket it closes',
+          }),
+        );
+      }
+    }
+  }
+  for (const t of stack) {
+    const close = t.tokenType === LParen ? ')' : '}';
+    diagnostics.push(
+      diag('UnclosedParen', span(t), `unclosed \`${t.image}\``, {
+        label: 'this is never closed',
+        help: `add \`${close}\` where the ${t.tokenType === LParen ? 'arguments' : 'block'} end`,
+      }),
+    );
+  }
+  return { diagnostics, tooDeep: false, unmatched };
+}
+
+function span(t: IToken): Span {
+  return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+}
+
+/** Caps the list, keeping source order, with one last diagnostic that says how many were left out. */
+export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+  const kept = ds.slice(0, MAX_DIAGNOSTICS);
+  const last = kept[kept.length - 1]!;
+  kept.push(diag('TooManyErrors', last.span, `too many problems: ${ds.length - MAX_DIAGNOSTICS} more not shown`));
+  return kept;
+}
+
+/**
+ * Lexes and parses one source text. Never throws: every problem becomes a diagnostic, and
+ * Chevrotain's error recovery lets one run report every independent syntax error.
+ */
+export function parseSource(text: string): ParseResult {
+  const empty = buildSourceFile(undefined, [], text.length);
+  if (text.length > MAX_SOURCE_CHARS) {
+    return {
+      ast: empty,
+      tokens: [],
+      diagnostics: [
+        diag('FileTooLarge', { start: 0, end: 0 }, `file too large: ${formatCount(text.length)} characters (limit ${formatCount(MAX_SOURCE_CHARS)})`),
+      ],
+    };
+  }
+  if (looksBinary(text)) {
+    return {
+      ast: empty,
+      tokens: [],
+      diagnostics: [
+        diag('BinaryFile', { start: 0, end: 0 }, 'this is not a text file', {
+          help: 'rnnc reads UTF-8 text; check the file name',
+        }),
+      ],
+    };
+  }
+
+  const lexed = RnnLexer.tokenize(text);
+  const diagnostics: Diagnostic[] = [];
+  for (const e of lexed.errors) {
+    const s = { start: e.offset, end: e.offset + e.length };
+    const chars = text.slice(s.start, s.end);
+    const shown = chars.length > 10 ? `${chars.slice(0, 10)}…` : chars;
+    diagnostics.push(diag('UnexpectedCharacter', s, `unexpected ${chars.length > 1 ? 'characters' : 'character'} \`${shown}\``));
+  }
+  for (const t of lexed.tokens) {
+    if (t.tokenType === UnterminatedString) {
+      diagnostics.push(diag('UnterminatedString', span(t), 'unterminated string', { help: 'add the closing `"`' }));
+    }
+  }
+
+  const brackets = checkBrackets(lexed.tokens);
+  diagnostics.push(...brackets.diagnostics);
+  const comments = (lexed.groups['comments'] ?? []) as IToken[];
+  const allTokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
+  if (brackets.tooDeep) return { ast: empty, tokens: allTokens, diagnostics };
+
+  const parser = sharedParser();
+  parser.input = lexed.tokens;
+  const cst = parser.program();
+  const unclosed = brackets.diagnostics.some((d) => d.code === 'E1003');
+  for (const e of parser.errors) {
+    const t = e.token;
+    const atEof = t.tokenType.name === 'EOF' || !Number.isFinite(t.startOffset);
+    // The bracket pass already explained these, at a better place.
+    if (atEof && unclosed) continue;
+    if (brackets.unmatched.has(t)) continue;
+    let s: Span;
+    if (atEof) {
+      // Chevrotain sets previousToken on mismatch exceptions but does not declare it.
+      const prev = (e as { previousToken?: IToken }).previousToken;
+      const end = prev && Number.isFinite(prev.endOffset) ? prev.endOffset! + 1 : text.length;
+      s = { start: end, end };
+    } else s = span(t);
+    diagnostics.push(diag('UnexpectedToken', s, e.message));
+  }
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  return { ast: buildSourceFile(cst, comments, text.length), tokens: allTokens, diagnostics };
+}

@@ -1,0 +1,57 @@
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/** Whitespace, newlines included: the language is free-form. */
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+/** `#` to end of line. Kept in their own group so the formatter can put them back. */
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+export const Let = createToken({ name: 'Let', pattern: /let/, longer_alt: Identifier });
+export const Train = createToken({ name: 'Train', pattern: /train/, longer_alt: Identifier });
+/** `x2`: N copies of the stage before it. `x` followed by digits is always this operator. */
+export const Repeat = createToken({ name: 'Repeat', pattern: /x[0-9]+/, longer_alt: Identifier });
+
+export const NumberLiteral = createToken({
+  name: 'NumberLiteral',
+  pattern: /-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/,
+});
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
+/** A string missing its closing quote: lexed as a token so the parser can go on and we can say what is wrong. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\r\n]|\\.)*/ });
+
+export const Pipe = createToken({ name: 'Pipe', pattern: /\|>/, label: '`|>`' });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: '`(`' });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: '`)`' });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: '`{`' });
+export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: '`}`' });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: '`,`' });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: '`:`' });
+export const Equals = createToken({ name: 'Equals', pattern: /=/, label: '`=`' });
+
+/** Order matters: keywords and `xN` before Identifier, the complete string before the unterminated one. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  Let,
+  Train,
+  Repeat,
+  Identifier,
+  NumberLiteral,
+  StringLiteral,
+  UnterminatedString,
+  Pipe,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  Comma,
+  Colon,
+  Equals,
+];
+
+export const RnnLexer = new Lexer(allTokens, {
+  positionTracking: 'full',
+  ensureOptimizations: false,
+  // The lexer's own messages are replaced by ours in parse.ts.
+  errorMessageProvider: undefined,
+});
