@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { fileDimResolver } from './check/externals.js';
+import { Codes } from './diagnostics/codes.js';
 import { checkStructure, DEFAULT_MAX_PARAMS } from './check/rules.js';
 import type { Analysis } from './check/shapes.js';
 import { LineIndex } from './diagnostics/positions.js';
@@ -81,11 +82,16 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
       pretrained: options.pretrained,
       resolveDim: options.resolveDim ?? fileDimResolver(baseDir),
     });
-    diagnostics.push(...lowered.diagnostics);
+    // After an unclosed `(` the parser's recovery guesses where the arguments end; what the
+    // lowering then finds past that point is a consequence of the guess, not a new problem.
+    const unclosed = parsed.diagnostics.find((d) => d.code === Codes.UnclosedParen.code);
+    if (!parsed.aborted) {
+      diagnostics.push(...lowered.diagnostics.filter((d) => !unclosed || d.span.start < unclosed.span.start));
+    }
     pointers = lowered.map.pointers;
     map = lowered.map;
     bindings = lowered.bindings;
-    raw = lowered.program;
+    raw = parsed.aborted ? undefined : lowered.program;
     frontEndErrors = hasErrors(diagnostics);
     if (frontEndErrors && lowered.program.layers.length === 0) raw = undefined;
   }

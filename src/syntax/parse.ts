@@ -15,6 +15,8 @@ export const MAX_DIAGNOSTICS = 100;
 
 export interface ParseResult {
   ast: SourceFile;
+  /** The text was refused before parsing (binary, too large, nested too deep): the tree is empty. */
+  aborted: boolean;
   /** Every token, comments included, in source order. */
   tokens: IToken[];
   diagnostics: Diagnostic[];
@@ -106,6 +108,7 @@ export function parseSource(text: string): ParseResult {
   if (text.length > MAX_SOURCE_CHARS) {
     return {
       ast: empty,
+      aborted: true,
       tokens: [],
       diagnostics: [
         diag('FileTooLarge', { start: 0, end: 0 }, `file too large: ${formatCount(text.length)} characters (limit ${formatCount(MAX_SOURCE_CHARS)})`),
@@ -115,6 +118,7 @@ export function parseSource(text: string): ParseResult {
   if (looksBinary(text)) {
     return {
       ast: empty,
+      aborted: true,
       tokens: [],
       diagnostics: [
         diag('BinaryFile', { start: 0, end: 0 }, 'this is not a text file', {
@@ -142,10 +146,11 @@ export function parseSource(text: string): ParseResult {
   diagnostics.push(...brackets.diagnostics);
   const comments = (lexed.groups['comments'] ?? []) as IToken[];
   const allTokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
-  if (brackets.tooDeep) return { ast: empty, tokens: allTokens, diagnostics };
+  if (brackets.tooDeep) return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
 
   const parser = sharedParser();
-  parser.input = lexed.tokens;
+  // Unmatched closing brackets are already reported; parsing without them avoids a cascade.
+  parser.input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
   const cst = parser.program();
   const unclosed = brackets.diagnostics.some((d) => d.code === 'E1003');
   for (const e of parser.errors) {
@@ -153,7 +158,6 @@ export function parseSource(text: string): ParseResult {
     const atEof = t.tokenType.name === 'EOF' || !Number.isFinite(t.startOffset);
     // The bracket pass already explained these, at a better place.
     if (atEof && unclosed) continue;
-    if (brackets.unmatched.has(t)) continue;
     let s: Span;
     if (atEof) {
       // Chevrotain sets previousToken on mismatch exceptions but does not declare it.
@@ -164,5 +168,5 @@ export function parseSource(text: string): ParseResult {
     diagnostics.push(diag('UnexpectedToken', s, e.message));
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start);
-  return { ast: buildSourceFile(cst, comments, text.length), tokens: allTokens, diagnostics };
+  return { ast: buildSourceFile(cst, comments, text.length), aborted: false, tokens: allTokens, diagnostics };
 }

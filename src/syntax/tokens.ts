@@ -52,6 +52,4 @@ export const allTokens: TokenType[] = [
 export const RnnLexer = new Lexer(allTokens, {
   positionTracking: 'full',
   ensureOptimizations: false,
-  // The lexer's own messages are replaced by ours in parse.ts.
-  errorMessageProvider: undefined,
 });

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { checkText } from '../../src/program.js';
+import { diagnosticsOf } from '../helpers.js';
+
+/**
+ * Bad inputs with the exact diagnostics they must produce: code and 1-based range
+ * (end exclusive). Every independent problem in a file is reported, in source order.
+ */
+const cases: { name: string; src: string; expected: string[]; message?: RegExp }[] = [
+  { name: 'a layer-name typo', src: 'embed(32) |> lsmt(64) |> dense(1)', expected: ['E3002 1:14-1:18'], message: /unknown layer `lsmt`/ },
+  { name: 'an argument-name typo', src: 'embed(32) |> lstm(64, dropuot: 0.2) |> dense(1)', expected: ['E3003 1:23-1:30'], message: /no argument `dropuot`/ },
+  { name: 'a word where a number goes', src: 'embed(32) |> lstm(sixty) |> dense(1)', expected: ['E3006 1:19-1:24'] },
+  { name: 'a fraction where a whole number goes', src: 'embed(32) |> lstm(64.5) |> dense(1)', expected: ['E3006 1:19-1:23'] },
+  { name: 'units of zero', src: 'embed(32) |> lstm(0) |> dense(1)', expected: ['E2006 1:19-1:20'], message: /`units` must be at least 1, found 0/ },
+  { name: 'a dropout rate of 1.5', src: 'embed(32) |> gru(8, dropout: 1.5) |> dense(1)', expected: ['E2006 1:30-1:33'], message: /less than 1/ },
+  { name: 'a bad enum value', src: 'embed(8) |> bi(lstm(4), merge: concatenate) |> dense(1)', expected: ['E3008 1:32-1:43'] },
+  { name: 'an unclosed parenthesis', src: 'embed(32 |> lstm(64) |> dense(1)', expected: ['E1003 1:6-1:7'], message: /unclosed `\(`/ },
+  { name: 'an unmatched closing parenthesis', src: 'embed(32)) |> lstm(64) |> dense(1)', expected: ['E1005 1:10-1:11'] },
+  { name: 'x0', src: 'embed(32) |> lstm(64) x0 |> dense(1)', expected: ['E3011 1:23-1:25'] },
+  { name: 'a dense inside bi', src: 'embed(32) |> bi(dense(4)) |> dense(1)', expected: ['E3015 1:17-1:25'], message: /`bi` wraps one recurrent layer, not `dense`/ },
+  { name: 'two cells inside bi', src: 'embed(32) |> bi(lstm(4) |> lstm(4)) |> dense(1)', expected: ['E3015 1:17-1:35'] },
+  { name: 'bi inside bi', src: 'embed(32) |> bi(bi(gru(4))) |> dense(1)', expected: ['E3015 1:17-1:27'] },
+  { name: 'an empty file', src: '', expected: ['E1006 1:1-1:1'] },
+  { name: 'only comments', src: '# nothing here\n', expected: ['E1006 1:1-1:1'] },
+  { name: 'binary garbage', src: '\u0000\u0001\u0002\u00ff\ufffd\u0007garbage', expected: ['E1008 1:1-1:1'] },
+  { name: 'stray characters', src: 'embed(32) |> lstm(64) @@ |> dense(1)', expected: ['E1001 1:23-1:25'] },
+  { name: 'a doubled pipe', src: 'embed(32) |> |> lstm(3) |> dense(1)', expected: ['E1004 1:14-1:16'] },
+  { name: 'an unterminated string', src: 'embed(from: "models/x) |> lstm(3) |> dense(1)', expected: ['E1003 1:6-1:7', 'E1002 1:13-1:46'] },
+  { name: 'units so large the budget trips', src: 'embed(32) |> lstm(100000) |> dense(1)', expected: ['E3017 1:14-1:26'], message: /40,013,620,001 parameters, over the budget of 50,000,000/ },
+  { name: 'an undefined name', src: 'embed(32) |> encoder |> dense(1)', expected: ['E3001 1:14-1:21'] },
+  { name: 'a duplicate binding', src: 'let a = lstm(4)\nlet a = gru(4)\nembed(8) |> a |> dense(1)', expected: ['E3004 2:5-2:6'] },
+  { name: 'a binding cycle', src: 'let a = b |> lstm(2)\nlet b = a\nembed(8) |> a |> dense(1)', expected: ['E3005 2:9-2:10'] },
+  { name: 'embed not first', src: 'lstm(4) |> embed(8) |> dense(1)', expected: ['E3012 1:12-1:20'] },
+  { name: 'embed twice', src: 'embed(8) |> lstm(4) |> embed(8) |> lstm(2) |> dense(1)', expected: ['E3013 1:24-1:32'] },
+  { name: 'no embed', src: 'lstm(4) |> dense(1)', expected: ['E3014 1:1-1:8'] },
+  { name: 'nothing reads the sequence', src: 'embed(8) |> dense(1)', expected: ['E3016 1:13-1:21'] },
+  { name: 'a GRU with reset_after: true', src: 'embed(8) |> gru(4, reset_after: true) |> dense(1)', expected: ['E3021 1:33-1:37'] },
+  { name: 'a layer used without arguments', src: 'embed(8) |> lstm |> dense(1)', expected: ['E3009 1:13-1:17'] },
+  { name: 'a missing required argument', src: 'embed(8) |> lstm() |> dense(1)', expected: ['E3009 1:13-1:19'] },
+  { name: 'too many positional arguments', src: 'embed(8) |> lstm(4, 5) |> dense(1)', expected: ['E3024 1:21-1:22'] },
+  { name: 'an argument given twice', src: 'embed(8) |> lstm(4, units: 5) |> dense(1)', expected: ['E3010 1:21-1:26'] },
+  { name: 'two pipelines', src: 'embed(8) |> lstm(4) |> dense(1)\nembed(8) |> gru(4) |> dense(1)', expected: ['E1007 2:1-2:31'] },
+  { name: 'frozen and trainable together', src: 'let pretrained = vectors("v.txt")\nembed(4, pretrained, frozen, trainable) |> lstm(2) |> dense(1)', expected: ['E3023 2:30-2:39'] },
+  { name: 'an unknown train setting', src: 'embed(8) |> lstm(4) |> dense(1)\ntrain { epoch: 3 }', expected: ['E3025 2:9-2:14'] },
+  { name: 'deep nesting', src: `embed(8) |> ${'('.repeat(100)}lstm(4)${')'.repeat(100)} |> dense(1)`, expected: ['E1012 1:77-1:78'] },
+];
+
+describe('bad inputs: exact codes and ranges', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = checkText(c.src, { fileName: 'bad.rnn', resolveDim: () => 4 });
+      expect(diagnosticsOf(c.src, { resolveDim: () => 4 })).toEqual(c.expected);
+      if (c.message) expect(r.diagnostics[0]!.message).toMatch(c.message);
+      expect(r.program).toBeUndefined();
+    });
+  }
+});
+
+describe('one run reports every independent problem', () => {
+  it('reports syntax, name and value problems together', () => {
+    const src = 'embed(32) |> lsmt(64) x0\n  |> bi(dense(4))\n  |> dense(1, activation: relu6)\n  |> lstm(8, dropuot: 0.1)';
+    expect(diagnosticsOf(src)).toEqual(['E3002 1:14-1:18', 'E3011 1:23-1:25', 'E3015 2:9-2:17', 'E3008 3:27-3:32', 'E3003 4:14-4:21']);
+  });
+
+  it('keeps going after a syntax error', () => {
+    const src = 'embed(8) |> |> lsmt(3)\nlet x = gru(4, dropout: 2)';
+    const ds = diagnosticsOf(src);
+    expect(ds).toContain('E1004 1:13-1:15');
+    expect(ds).toContain('E3002 1:16-1:20');
+  });
+
+  it('warns about a frozen embedding without a pretrained source, and still builds', () => {
+    const r = checkText('embed(8, frozen) |> lstm(4) |> dense(1)', { fileName: 'w.rnn' });
+    expect(r.diagnostics.map((d) => [d.severity, d.code])).toEqual([['warning', 'W3101']]);
+    expect(r.program).toBeDefined();
+    expect(r.analysis!.nonTrainableParams).toBe(80_000);
+  });
+
+  it('gives did-you-mean fixes that repair the source', () => {
+    const src = 'embed(8) |> lsmt(4) |> dense(1, activation: sigmoyd)';
+    const r = checkText(src, { fileName: 'f.rnn' });
+    let fixed = src;
+    for (const d of [...r.diagnostics].reverse()) {
+      const edit = d.fixes![0]!.edits[0]!;
+      fixed = fixed.slice(0, edit.span.start) + edit.text + fixed.slice(edit.span.end);
+    }
+    expect(fixed).toBe('embed(8) |> lstm(4) |> dense(1, activation: sigmoid)');
+    expect(checkText(fixed, { fileName: 'f.rnn' }).diagnostics).toEqual([]);
+  });
+
+  it('refuses a huge file at once', () => {
+    const huge = 'embed(8) |> lstm(4) |> dense(1)\n' + '# padding\n'.repeat(500_000);
+    const t = Date.now();
+    expect(diagnosticsOf(huge)).toEqual(['E1009 1:1-1:1']);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
+  it('raises the parameter budget on request', () => {
+    const src = 'embed(32) |> lstm(4000) |> dense(1)';
+    expect(diagnosticsOf(src)).toEqual(['E3017 1:14-1:24']);
+    expect(diagnosticsOf(src, { maxParams: 100_000_000 })).toEqual([]);
+  });
+});
