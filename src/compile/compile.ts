@@ -1,0 +1,73 @@
+import type * as Tf from '@tensorflow/tfjs';
+import { resolveSourcePath } from '../check/externals.js';
+import type { CodeName } from '../diagnostics/codes.js';
+import type { Program } from '../ir/types.js';
+import { BackendError, loadTf, type BackendName } from './backend.js';
+import { buildModel } from './layers.js';
+import { ModelIoError, saveModel } from './save.js';
+
+/** A failure after the spec was found valid: no backend, or the output could not be written. */
+export class CompileError extends Error {
+  constructor(
+    readonly codeName: CodeName,
+    message: string,
+    readonly help?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CompileOptions {
+  backend?: BackendName;
+  /** The spec's folder: relative pretrained paths are made absolute in the written spec.json. */
+  baseDir?: string;
+  /** Write model.json, weights.bin and spec.json here (atomically). */
+  outDir?: string;
+  /** Fixed input length; default variable. */
+  maxlen?: number | null;
+  /** Extra files to write beside the model in the same atomic step. */
+  extraFiles?: Record<string, string | Buffer>;
+}
+
+export interface Compiled {
+  tf: typeof Tf;
+  model: Tf.LayersModel;
+  backend: BackendName;
+  note?: string;
+  /** The IR as written to spec.json. */
+  spec: Program;
+}
+
+/** The IR as saved beside a model: paths made absolute so it still means the same from there. */
+export function specForSaving(program: Program, baseDir: string | undefined): Program {
+  if (!baseDir) return program;
+  return {
+    ...program,
+    layers: program.layers.map((l) =>
+      l.kind === 'embedding' && l.pretrained ? { ...l, pretrained: { ...l.pretrained, path: resolveSourcePath(l.pretrained.path, baseDir) } } : l,
+    ),
+  };
+}
+
+/** IR → tfjs model on the chosen backend, optionally saved. Loads TensorFlow.js lazily. */
+export async function compileProgram(program: Program, options: CompileOptions = {}): Promise<Compiled> {
+  let loaded;
+  try {
+    loaded = await loadTf({ backend: options.backend });
+  } catch (e) {
+    if (e instanceof BackendError) throw new CompileError('BackendUnavailable', e.message, e.help);
+    throw e;
+  }
+  const { tf } = loaded;
+  const model = buildModel(tf, program, { maxlen: options.maxlen ?? program.train?.maxlen ?? null });
+  const spec = specForSaving(program, options.baseDir);
+  if (options.outDir) {
+    try {
+      await saveModel(model, options.outDir, { 'spec.json': `${JSON.stringify(spec, null, 2)}\n`, ...options.extraFiles });
+    } catch (e) {
+      if (e instanceof ModelIoError) throw new CompileError('CannotWrite', e.message);
+      throw e;
+    }
+  }
+  return { tf, model, backend: loaded.backend, note: loaded.note, spec };
+}
