@@ -1,0 +1,76 @@
+/**
+ * Default token pattern, in order of preference at each position:
+ * 1. a number with inner separators: `3.5`, `10,000`, `1:30`;
+ * 2. a word of letters, marks and digits, with inner apostrophes or hyphens: `don't`, `n't`,
+ *    `he's`, `re-imagining`, `21st` (a leading or trailing apostrophe or hyphen is punctuation,
+ *    so SST's `'s` becomes `'` `s`, the same at train and predict time);
+ * 3. any other single non-space character: `.`, `,`, `"`, `!`, `(`, `$`, `—`.
+ * Flags `gu` are always added, so `\p{…}` classes work in user patterns too.
+ */
+export const DEFAULT_TOKEN_PATTERN =
+  "\\p{N}+(?:[.,:]\\p{N}+)+|[\\p{L}\\p{M}\\p{N}]+(?:['’\\-][\\p{L}\\p{M}\\p{N}]+)*|[^\\s]";
+
+/** How text becomes tokens; stored in vocab.json so eval and predict tokenize exactly as training did. */
+export interface TokenizerOptions {
+  /** Lower-case the text before matching (default true). */
+  lowercase: boolean;
+  /** Regular-expression source matching one token (flags `gu`). */
+  tokenPattern: string;
+}
+
+export const DEFAULT_TOKENIZER_OPTIONS: Readonly<TokenizerOptions> = {
+  lowercase: true,
+  tokenPattern: DEFAULT_TOKEN_PATTERN,
+};
+
+/** A token pattern that is not a valid regular expression. */
+export class TokenPatternError extends Error {
+  override readonly name = 'TokenPatternError';
+  constructor(
+    message: string,
+    readonly pattern: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Returns why `pattern` cannot be a token pattern, or undefined if it can (for the checker). */
+export function checkTokenPattern(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern, 'gu');
+  } catch (e) {
+    return `invalid regular expression: ${(e as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Splits text into tokens: NFC-normalize, optionally lower-case, then every non-empty match of the pattern. */
+export class Tokenizer {
+  readonly options: Readonly<TokenizerOptions>;
+  private readonly re: RegExp;
+
+  constructor(options: Partial<TokenizerOptions> = {}) {
+    this.options = Object.freeze({
+      lowercase: options.lowercase ?? DEFAULT_TOKENIZER_OPTIONS.lowercase,
+      tokenPattern: options.tokenPattern ?? DEFAULT_TOKENIZER_OPTIONS.tokenPattern,
+    });
+    const problem = checkTokenPattern(this.options.tokenPattern);
+    if (problem) throw new TokenPatternError(problem, this.options.tokenPattern);
+    this.re = new RegExp(this.options.tokenPattern, 'gu');
+  }
+
+  tokenize(text: string): string[] {
+    // NFC so that a precomposed `é` and `e` + combining accent are one token.
+    let s = text.normalize('NFC');
+    if (this.options.lowercase) s = s.toLowerCase();
+    const out: string[] = [];
+    // matchAll steps over empty matches (code-point aware) and clones the regex, so no shared lastIndex.
+    for (const m of s.matchAll(this.re)) if (m[0] !== '') out.push(m[0]);
+    return out;
+  }
+}
+
+/** Tokenizes one text with the given (or default) options. */
+export function tokenize(text: string, options: Partial<TokenizerOptions> = {}): string[] {
+  return new Tokenizer(options).tokenize(text);
+}

@@ -1,0 +1,567 @@
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { OovPolicy, VectorFormat } from '../ir/types.js';
+import { decodeCp1252 } from './readers.js';
+import { OOV_ID, OOV_TOKEN } from './vocab.js';
+
+export type ConcreteVectorFormat = Exclude<VectorFormat, 'auto'>;
+
+export type VectorsErrorKind = 'missing' | 'io' | 'format' | 'dim' | 'ragged' | 'number' | 'truncated';
+
+/** A vectors file that cannot be used. `line` is 1-based (text formats) when the problem has one. */
+export class VectorsError extends Error {
+  override readonly name = 'VectorsError';
+  /** Diagnostic code from `src/diagnostics/codes.ts`: E4001 cannot read, E4004 bad vectors file. */
+  readonly code: 'E4001' | 'E4004';
+  constructor(
+    message: string,
+    readonly kind: VectorsErrorKind,
+    readonly path: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.code = kind === 'missing' || kind === 'io' ? 'E4001' : 'E4004';
+  }
+}
+
+/** What the first line(s) of a vectors file say. `count` only for formats with a header. */
+export interface VectorsHeader {
+  format: ConcreteVectorFormat;
+  dim: number;
+  count?: number;
+}
+
+export interface LoadVectorsOptions {
+  format?: VectorFormat;
+  /** Row for vocabulary words with no vector (and for the unknown-word id 1); default 'zeros'. */
+  oov?: OovPolicy;
+  /** The embedding's output_dim; a file with another dimension is a VectorsError. */
+  expectedDim?: number;
+  /** Seed for the 'random' policy (default 0). */
+  seed?: number;
+  /** Called after each chunk read, for progress bars on multi-gigabyte files. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+export interface LoadedVectors {
+  format: ConcreteVectorFormat;
+  dim: number;
+  /** Row-major vocabSize × dim; row 0 (padding) is all zeros. */
+  matrix: Float32Array;
+  /** Vocabulary words that got a vector from the file. */
+  found: number;
+  /** Vocabulary words looked up: all but padding (id 0) and the unknown-word token (id 1). */
+  total: number;
+  /** Of `found`, how many matched only case-insensitively. */
+  foundIgnoringCase: number;
+  /** The first few words without a vector, most frequent (lowest id) first. */
+  missingExamples: string[];
+}
+
+/** Vectors within ±RANDOM_SCALE for the 'random' OOV policy (Keras' embeddings use ±0.05 too). */
+export const RANDOM_SCALE = 0.05;
+const MISSING_EXAMPLES = 10;
+const SAMPLE_BYTES = 1 << 18;
+const CHUNK_BYTES = 1 << 20;
+/** Longest word accepted in word2vec binary before deciding the file is not one. */
+const MAX_WORD_BYTES = 1 << 16;
+
+/**
+ * Reads only the start of a vectors file (cheap; for the checker) and returns the vector dimension.
+ * Throws VectorsError if the file is missing or its start is not a vectors file.
+ */
+export async function readVectorsDim(path: string, format: VectorFormat = 'auto'): Promise<number> {
+  return (await readVectorsHeader(path, format)).dim;
+}
+
+/** Reads only the start of a vectors file: its (detected) format, dimension and, with a header, count. */
+export async function readVectorsHeader(path: string, format: VectorFormat = 'auto'): Promise<VectorsHeader> {
+  const { sample, size } = await readSample(path);
+  return sniff(path, sample, size, format).header;
+}
+
+/**
+ * Streams a vectors file and keeps only the vectors of `vocab.words` (index = id): never more
+ * than one chunk of the file and the vocabSize × dim matrix are in memory.
+ * Formats: GloVe text (no header), word2vec text and fastText `.vec` (`count dim` header), and
+ * word2vec binary (header, then `word ` + dim little-endian float32 per entry); 'auto' detects
+ * header vs none and binary vs text.
+ * Lookup: a vocabulary word takes the vector of the identical file word; failing that, of the
+ * first file word equal to it ignoring case (files list frequent words first, so that is the most
+ * frequent casing), which lets a lower-cased vocabulary use cased vectors like GoogleNews word2vec.
+ * File words that are not valid UTF-8 (GloVe has a few raw Windows-1252 bytes) are read as
+ * Windows-1252.
+ */
+export async function loadVectors(
+  path: string,
+  vocab: { words: readonly string[] },
+  opts: LoadVectorsOptions = {},
+): Promise<LoadedVectors> {
+  const { sample, size } = await readSample(path);
+  const { header, dataStart } = sniff(path, sample, size, opts.format ?? 'auto');
+  const dim = header.dim;
+  if (opts.expectedDim !== undefined && opts.expectedDim !== dim) {
+    throw new VectorsError(
+      `${path} has ${dim}-dimensional vectors, but the embedding has output_dim ${opts.expectedDim}`,
+      'dim',
+      path,
+    );
+  }
+
+  const words = vocab.words;
+  const matrix = new Float32Array(words.length * dim);
+  const state = new Uint8Array(words.length); // 0 missing, 1 matched ignoring case, 2 exact
+  const exact = new Map<string, number>();
+  const folded = new Map<string, number[]>();
+  let total = 0;
+  for (let id = 1; id < words.length; id++) {
+    const w = words[id]!;
+    if (id === OOV_ID && w === OOV_TOKEN) continue;
+    total++;
+    exact.set(w, id);
+    const lw = w.toLowerCase();
+    const list = folded.get(lw);
+    if (list) list.push(id);
+    else folded.set(lw, [id]);
+  }
+
+  const sink: EntrySink = {
+    dim,
+    wants(word) {
+      const id = exact.get(word);
+      const targets: number[] = [];
+      if (id !== undefined && state[id] !== 2) {
+        state[id] = 2;
+        targets.push(id);
+      }
+      for (const fid of folded.get(word.toLowerCase()) ?? []) {
+        if (state[fid] === 0) {
+          state[fid] = 1;
+          targets.push(fid);
+        }
+      }
+      return targets;
+    },
+    set(ids, values) {
+      for (const id of ids) matrix.set(values, id * dim);
+    },
+  };
+
+  const progress = opts.onProgress ? (n: number): void => opts.onProgress!(n, size) : undefined;
+  if (header.format === 'word2vec-binary') await scanBinary(path, dataStart, header, sink, progress);
+  else await scanText(path, header, sink, progress);
+
+  let found = 0;
+  let foundIgnoringCase = 0;
+  const missing: number[] = [];
+  const missingExamples: string[] = [];
+  for (let id = 1; id < words.length; id++) {
+    if (state[id]! > 0) {
+      found++;
+      if (state[id] === 1) foundIgnoringCase++;
+    } else {
+      missing.push(id);
+      if (id === OOV_ID && words[id] === OOV_TOKEN) continue;
+      if (missingExamples.length < MISSING_EXAMPLES) missingExamples.push(words[id]!);
+    }
+  }
+  fillMissing(matrix, dim, missing, state, opts.oov ?? 'zeros', opts.seed ?? 0);
+  return { format: header.format, dim, matrix, found, total, foundIgnoringCase, missingExamples };
+}
+
+/** "found 18,734 of 20,000 words (93.7%)"; never shows 100.0% or 0.0% unless exact ("<0.1%"). */
+export function coverageMessage(found: number, total: number): string {
+  if (total === 0) return `found ${groupDigits(found)} of 0 words`;
+  let pct = Math.round((found / total) * 1000) / 10;
+  if (found < total) pct = Math.min(pct, 99.9);
+  const shown = found > 0 && pct === 0 ? '<0.1' : pct.toFixed(1);
+  return `found ${groupDigits(found)} of ${groupDigits(total)} words (${shown}%)`;
+}
+
+function groupDigits(n: number): string {
+  // Not toLocaleString: output must not depend on the ICU build or the user's locale.
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function fillMissing(
+  matrix: Float32Array,
+  dim: number,
+  missing: readonly number[],
+  state: Uint8Array,
+  oov: OovPolicy,
+  seed: number,
+): void {
+  if (oov === 'zeros' || missing.length === 0) return;
+  if (oov === 'random') {
+    const rand = mulberry32(seed);
+    for (const id of missing) {
+      for (let j = 0; j < dim; j++) matrix[id * dim + j] = (rand() * 2 - 1) * RANDOM_SCALE;
+    }
+    return;
+  }
+  const mean = new Float64Array(dim);
+  let n = 0;
+  for (let id = 1; id < state.length; id++) {
+    if (state[id] === 0) continue;
+    n++;
+    for (let j = 0; j < dim; j++) mean[j] += matrix[id * dim + j]!;
+  }
+  if (n === 0) return;
+  for (let j = 0; j < dim; j++) mean[j] /= n;
+  for (const id of missing) matrix.set(mean, id * dim);
+}
+
+/** Small seeded PRNG (mulberry32): same seed, same OOV rows, on every platform. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detection
+
+async function readSample(path: string): Promise<{ sample: Buffer; size: number }> {
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new VectorsError(`${path} is not a file`, 'missing', path);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof VectorsError) throw e;
+    throw new VectorsError(`vectors file not found: ${path}`, 'missing', path);
+  }
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(SAMPLE_BYTES, size));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return { sample: buf.subarray(0, bytesRead), size };
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+  }
+}
+
+function sniff(
+  path: string,
+  sample: Buffer,
+  size: number,
+  requested: VectorFormat,
+): { header: VectorsHeader; dataStart: number } {
+  if (sample.length === 0) throw new VectorsError(`${path} is empty`, 'format', path);
+  if (sample[0] === 0x1f && sample[1] === 0x8b) {
+    throw new VectorsError(`${path} is gzip-compressed; decompress it first (gunzip)`, 'format', path);
+  }
+  if (sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04) {
+    throw new VectorsError(`${path} is a zip archive; extract the vectors file from it first`, 'format', path);
+  }
+  const nl = sample.indexOf(0x0a);
+  if (nl < 0 && sample.length < size) {
+    throw new VectorsError(`${path}: first line is longer than ${SAMPLE_BYTES} bytes; not a vectors file`, 'format', path);
+  }
+  const firstEnd = nl < 0 ? sample.length : nl;
+  const first = sample.toString('latin1', 0, firstEnd).trim();
+  const m = /^(\d+)[ \t]+(\d+)$/.exec(first);
+  const ext = extname(path).toLowerCase();
+
+  if (m) {
+    const count = Number(m[1]);
+    const dim = Number(m[2]);
+    if (dim < 1) throw new VectorsError(`${path}: header "${first}" gives dimension 0`, 'format', path, 1);
+    if (requested === 'glove') {
+      throw new VectorsError(
+        `${path}: first line "${first}" is a word2vec/fastText header (count dim), but the format is glove; ` +
+          `use word2vec, fasttext or auto`,
+        'format',
+        path,
+        1,
+      );
+    }
+    let format: ConcreteVectorFormat;
+    if (requested !== 'auto') format = requested;
+    else if (ext === '.bin') format = 'word2vec-binary';
+    else if (looksLikeTextEntry(sample, firstEnd + 1, dim)) format = ext === '.vec' ? 'fasttext' : 'word2vec';
+    else format = 'word2vec-binary';
+    return { header: { format, dim, count }, dataStart: firstEnd + 1 };
+  }
+
+  if (requested === 'word2vec' || requested === 'fasttext' || requested === 'word2vec-binary') {
+    throw new VectorsError(
+      `${path}: expected a header line "count dim" for ${requested}, found "${first.slice(0, 60)}"`,
+      'format',
+      path,
+      1,
+    );
+  }
+  if (sample.subarray(0, firstEnd).includes(0)) {
+    throw new VectorsError(`${path}: binary data without a word2vec header; not a vectors file`, 'format', path, 1);
+  }
+  const fields = first.split(/[ \t]+/);
+  const dim = fields.length - 1;
+  if (dim < 1 || !fields.slice(1).every(isNumber)) {
+    throw new VectorsError(
+      `${path}: first line is neither a "count dim" header nor "word v1 v2 …"; not a vectors file`,
+      'format',
+      path,
+      1,
+    );
+  }
+  return { header: { format: 'glove', dim }, dataStart: 0 };
+}
+
+function looksLikeTextEntry(sample: Buffer, start: number, dim: number): boolean {
+  const end = sample.indexOf(0x0a, start);
+  if (start >= sample.length) return true; // header only: nothing says binary
+  const line = sample.toString('latin1', start, end < 0 ? sample.length : end).trim();
+  const fields = line.split(/[ \t]+/);
+  // A text entry that does not fit in the sample cannot be checked fully: check what is there.
+  if (end < 0) return fields.length > 1 && fields.slice(1, -1).every(isNumber);
+  return fields.length >= dim + 1 && fields.slice(-dim).every(isNumber);
+}
+
+function isNumber(s: string): boolean {
+  return s !== '' && Number.isFinite(Number(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scanning
+
+interface EntrySink {
+  dim: number;
+  /** Vocabulary ids that should take this file word's vector (already marked as filled). */
+  wants(word: string): number[];
+  set(ids: number[], values: Float32Array): void;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeWord(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return decodeCp1252(bytes);
+  }
+}
+
+/**
+ * Yields the file in chunks read into one reused buffer: after warm-up, streaming allocates
+ * nothing per chunk. Consumers must finish with a chunk (or copy from it) before the next one.
+ */
+async function* chunks(path: string, start: number, progress?: (n: number) => void): AsyncGenerator<Buffer> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let position = start;
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, 0, buf.length, position));
+      } catch (e) {
+        throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+      }
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buf.subarray(0, bytesRead);
+      progress?.(position);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+const LF = 0x0a;
+
+async function scanText(
+  path: string,
+  header: VectorsHeader,
+  sink: EntrySink,
+  progress?: (n: number) => void,
+): Promise<void> {
+  const dim = sink.dim;
+  const values = new Float32Array(dim);
+  let lineNo = 0;
+  let entries = 0;
+  let carry: Buffer | undefined;
+
+  const line = (buf: Buffer, start: number, end: number): void => {
+    lineNo++;
+    if (end > start && buf[end - 1] === CR) end--;
+    if (lineNo === 1 && header.count !== undefined) return;
+    let i = start;
+    while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
+    if (i === end) return; // blank line
+    const wordStart = i;
+    while (i < end && buf[i] !== SPACE && buf[i] !== TAB) i++;
+    const wordEnd = i;
+    // Count the fields after the word (runs of non-blanks).
+    let n = 0;
+    let inField = false;
+    for (; i < end; i++) {
+      const blank = buf[i] === SPACE || buf[i] === TAB;
+      if (!blank && !inField) n++;
+      inField = !blank;
+    }
+    entries++;
+    let word: string;
+    let numbers: string[] | undefined;
+    if (n === dim) {
+      word = decodeWord(buf.subarray(wordStart, wordEnd));
+    } else {
+      // glove.840B has a few words containing spaces ("at name@domain.com"): the last dim fields
+      // are the vector and the rest is the word. Extra leading *numbers* mean a ragged line.
+      const fields = decodeWord(buf.subarray(wordStart, end)).split(/[ \t]+/).filter((f) => f !== '');
+      const extra = fields.slice(1, fields.length - dim);
+      if (n < dim || extra.every(isNumber)) {
+        throw new VectorsError(
+          `${path}:${lineNo}: expected a word and ${dim} numbers, found ${n} number${n === 1 ? '' : 's'} after the word`,
+          'ragged',
+          path,
+          lineNo,
+        );
+      }
+      word = fields.slice(0, fields.length - dim).join(' ');
+      numbers = fields.slice(fields.length - dim);
+    }
+    const ids = sink.wants(word);
+    if (ids.length === 0) return;
+    numbers ??= buf.toString('latin1', wordEnd, end).trim().split(/[ \t]+/);
+    for (let j = 0; j < dim; j++) {
+      const v = Number(numbers[j]);
+      if (!Number.isFinite(v)) {
+        throw new VectorsError(`${path}:${lineNo}: ${JSON.stringify(numbers[j])} is not a number`, 'number', path, lineNo);
+      }
+      values[j] = v;
+    }
+    sink.set(ids, values);
+  };
+
+  for await (const chunk of chunks(path, 0, progress)) {
+    let start = 0;
+    if (carry) {
+      // Only the line that straddles two chunks is copied.
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
+      line(joined, 0, joined.length);
+      start = nl + 1;
+      carry = undefined;
+    }
+    for (let nl = chunk.indexOf(LF, start); nl >= 0; nl = chunk.indexOf(LF, start)) {
+      line(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
+  }
+  if (carry) line(carry, 0, carry.length);
+  if (header.count !== undefined && entries < header.count) {
+    throw new VectorsError(
+      `${path}: header says ${header.count} vectors, but the file ends after ${entries} (truncated?)`,
+      'truncated',
+      path,
+      lineNo,
+    );
+  }
+}
+
+async function scanBinary(
+  path: string,
+  dataStart: number,
+  header: VectorsHeader,
+  sink: EntrySink,
+  progress?: (n: number) => void,
+): Promise<void> {
+  const dim = sink.dim;
+  const count = header.count ?? 0;
+  const bytesPerVector = dim * 4;
+  const values = new Float32Array(dim);
+  let entries = 0;
+  let carry: Buffer | undefined;
+  let offset = dataStart; // file offset of the current chunk, for messages
+
+  /** Reads one entry at `pos`; returns the position after it, or -1 if `buf` ends first. */
+  const entry = (buf: Buffer, pos: number, bufOffset: number): number => {
+    let i = pos;
+    // word2vec writes "\n" after each vector; some writers do not. Skip either.
+    while (i < buf.length && (buf[i] === LF || buf[i] === CR || buf[i] === SPACE)) i++;
+    const limit = Math.min(buf.length, i + MAX_WORD_BYTES + 1);
+    const sp = buf.subarray(0, limit).indexOf(SPACE, i);
+    if (sp < 0) {
+      if (limit - i > MAX_WORD_BYTES) {
+        throw new VectorsError(`${path}: no word found at byte ${bufOffset + i}; not word2vec binary`, 'format', path);
+      }
+      return -1;
+    }
+    if (sp + 1 + bytesPerVector > buf.length) return -1;
+    const ids = sink.wants(decodeWord(buf.subarray(i, sp)));
+    if (ids.length > 0) {
+      for (let j = 0; j < dim; j++) values[j] = buf.readFloatLE(sp + 1 + j * 4);
+      sink.set(ids, values);
+    }
+    entries++;
+    return sp + 1 + bytesPerVector;
+  };
+
+  for await (const chunk of chunks(path, dataStart, progress)) {
+    let pos = 0;
+    if (carry) {
+      // Finish the entry that straddles two chunks from a small joined copy, not the whole chunk.
+      const head = Buffer.concat([carry, chunk.subarray(0, MAX_WORD_BYTES + 2 + bytesPerVector)]);
+      let p = 0;
+      while (entries < count && p < carry.length) {
+        const next = entry(head, p, offset - carry.length);
+        if (next < 0) break;
+        p = next;
+      }
+      if (entries < count && p < carry.length) {
+        carry = Buffer.concat([carry, chunk]);
+        offset += chunk.length;
+        continue;
+      }
+      pos = p - carry.length;
+      carry = undefined;
+    }
+    while (entries < count) {
+      const next = entry(chunk, pos, offset);
+      if (next < 0) break;
+      pos = next;
+    }
+    if (entries >= count) break;
+    carry = Buffer.from(chunk.subarray(pos));
+    offset += chunk.length;
+  }
+  if (entries < count) {
+    throw new VectorsError(
+      `${path}: header says ${count} vectors, but the file ends inside entry ${entries + 1} (truncated?)`,
+      'truncated',
+      path,
+    );
+  }
+}

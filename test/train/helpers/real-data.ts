@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is test/train/helpers/real-data.ts). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The shared real datasets live beside the repository, not in it: a user's clone has no
+ * `../shared`, so tests that need them register only when this folder exists.
+ * `RNNC_SHARED_DATA` points elsewhere (e.g. at a missing folder, to check the no-data path).
+ */
+export const SHARED_DATA = resolve(REPO_ROOT, process.env.RNNC_SHARED_DATA ?? '../shared/data');
+
+export const hasSharedData = existsSync(SHARED_DATA);
+
+export function sharedFile(...parts: string[]): string {
+  return join(SHARED_DATA, ...parts);
+}
