@@ -67,6 +67,20 @@ type Value =
   | { t: 'source'; source: PretrainedSource; span: Span }
   | { t: 'error'; span: Span };
 
+/** What users write for each IR kind. */
+const SURFACE_NAME: Record<Layer['kind'], string> = {
+  embedding: 'embed',
+  simple_rnn: 'rnn',
+  lstm: 'lstm',
+  gru: 'gru',
+  bidirectional: 'bi',
+  dense: 'dense',
+  dropout: 'dropout',
+};
+
+/** Arguments of one call, matched to parameter names. */
+type Args = Map<string, { arg: Arg; value: Value }>;
+
 const LAYER_NAMES = BUILTINS.filter((b) => b.makes === 'layer').map((b) => b.name);
 const MAX_REPEAT = 1000;
 
@@ -317,7 +331,7 @@ class Lowerer {
     return ok ? v : { t: 'error', span: call.span };
   }
 
-  private build(call: Call, spec: BuiltinSpec, args: Map<string, { arg: Arg; value: Value }>): Value {
+  private build(call: Call, spec: BuiltinSpec, args: Args): Value {
     switch (spec.name) {
       case 'embed':
         return this.embed(call, args);
@@ -342,8 +356,8 @@ class Lowerer {
    * Matches arguments to parameters: named ones by name, bare flags by name, the rest by
    * position. Reports unknown names (with did-you-mean), duplicates and extra positionals.
    */
-  private bindArgs(call: Call, spec: BuiltinSpec): { args: Map<string, { arg: Arg; value: Value }>; ok: boolean } {
-    const out = new Map<string, { arg: Arg; value: Value }>();
+  private bindArgs(call: Call, spec: BuiltinSpec): { args: Args; ok: boolean } {
+    const out: Args = new Map();
     const positional = spec.params.filter((p) => p.positional);
     let next = 0;
     let ok = true;
@@ -408,20 +422,16 @@ class Lowerer {
     return { args: out, ok };
   }
 
-  private expect(
-    args: Map<string, { arg: Arg; value: Value }>,
-    _spec: BuiltinSpec,
-    name: string,
-  ): { value: Value; span: Span } | undefined {
+  /** An argument's value: undefined when not given, null when already reported as invalid. */
+  private given(args: Args, name: string): Exclude<Value, { t: 'error' }> | null | undefined {
     const a = args.get(name);
-    return a ? { value: a.value, span: a.value.span } : undefined;
+    if (!a) return undefined;
+    return a.value.t === 'error' ? null : a.value;
   }
 
-  private int(args: Map<string, { arg: Arg; value: Value }>, spec: BuiltinSpec, name: string): { n: number; span: Span } | null | undefined {
-    const a = this.expect(args, spec, name);
-    if (!a) return undefined;
-    const v = a.value;
-    if (v.t === 'error') return null;
+  private int(args: Args, name: string): { n: number; span: Span } | null | undefined {
+    const v = this.given(args, name);
+    if (!v) return v;
     if (v.t === 'num' && v.integer && Number.isSafeInteger(v.value)) return { n: v.value, span: v.span };
     this.report('WrongValueType', v.span, `\`${name}\` must be a whole number, found ${v.t === 'num' ? `\`${v.value}\`` : describeValue(v)}`, {
       help: v.t === 'num' && Number.isFinite(v.value) && Number.isSafeInteger(Math.round(v.value)) ? `write \`${Math.round(v.value)}\`` : undefined,
@@ -429,27 +439,18 @@ class Lowerer {
     return null;
   }
 
-  private num(args: Map<string, { arg: Arg; value: Value }>, spec: BuiltinSpec, name: string): { n: number; span: Span } | null | undefined {
-    const a = this.expect(args, spec, name);
-    if (!a) return undefined;
-    const v = a.value;
-    if (v.t === 'error') return null;
+  private num(args: Args, name: string): { n: number; span: Span } | null | undefined {
+    const v = this.given(args, name);
+    if (!v) return v;
     if (v.t === 'num') return { n: v.value, span: v.span };
     this.report('WrongValueType', v.span, `\`${name}\` must be a number, found ${describeValue(v)}`);
     return null;
   }
 
-  private enumValue<T extends string>(
-    args: Map<string, { arg: Arg; value: Value }>,
-    spec: BuiltinSpec,
-    name: string,
-  ): { v: T; span: Span } | null | undefined {
-    const a = this.expect(args, spec, name);
-    if (!a) return undefined;
-    const p = spec.params.find((q) => q.name === name)!;
-    const allowed = p.values ?? [];
-    const v = a.value;
-    if (v.t === 'error') return null;
+  private enumValue<T extends string>(args: Args, spec: BuiltinSpec, name: string): { v: T; span: Span } | null | undefined {
+    const v = this.given(args, name);
+    if (!v) return v;
+    const allowed = spec.params.find((q) => q.name === name)!.values ?? [];
     const word = v.t === 'sym' ? v.name : v.t === 'str' ? v.value : undefined;
     if (word !== undefined && allowed.includes(word)) return { v: word as T, span: v.span };
     const guess = word !== undefined ? didYouMean(word, allowed) : undefined;
@@ -460,11 +461,9 @@ class Lowerer {
     return null;
   }
 
-  private bool(args: Map<string, { arg: Arg; value: Value }>, spec: BuiltinSpec, name: string): { b: boolean; span: Span } | null | undefined {
-    const a = this.expect(args, spec, name);
-    if (!a) return undefined;
-    const v = a.value;
-    if (v.t === 'error') return null;
+  private bool(args: Args, name: string): { b: boolean; span: Span } | null | undefined {
+    const v = this.given(args, name);
+    if (!v) return v;
     // A bare flag (`trainable`) means true.
     if (v.t === 'sym' && (v.name === 'true' || v.name === name)) return { b: true, span: v.span };
     if (v.t === 'sym' && v.name === 'false') return { b: false, span: v.span };
@@ -472,11 +471,9 @@ class Lowerer {
     return null;
   }
 
-  private str(args: Map<string, { arg: Arg; value: Value }>, spec: BuiltinSpec, name: string): { s: string; span: Span } | null | undefined {
-    const a = this.expect(args, spec, name);
-    if (!a) return undefined;
-    const v = a.value;
-    if (v.t === 'error') return null;
+  private str(args: Args, name: string): { s: string; span: Span } | null | undefined {
+    const v = this.given(args, name);
+    if (!v) return v;
     if (v.t === 'str') return { s: v.value, span: v.span };
     this.report('WrongValueType', v.span, `\`${name}\` must be a string, found ${describeValue(v)}`, {
       help: v.t === 'sym' ? `quote it: \`"${v.name}"\`` : undefined,
@@ -494,15 +491,14 @@ class Lowerer {
     return got;
   }
 
-  private embed(call: Call, args: Map<string, { arg: Arg; value: Value }>): Value {
-    const spec = BUILTIN_BY_NAME.get('embed')!;
+  private embed(call: Call, args: Args): Value {
     const spans = new Map<string, Span>([['', call.span]]);
     let ok = true;
-    const dim = this.int(args, spec, 'dim');
-    const vocab = this.int(args, spec, 'vocab');
-    const mask = this.bool(args, spec, 'mask');
-    const trainable = this.bool(args, spec, 'trainable');
-    const from = this.str(args, spec, 'from');
+    const dim = this.int(args, 'dim');
+    const vocab = this.int(args, 'vocab');
+    const mask = this.bool(args, 'mask');
+    const trainable = this.bool(args, 'trainable');
+    const from = this.str(args, 'from');
     if (dim === null || vocab === null || mask === null || trainable === null || from === null) ok = false;
     const frozenArg = args.get('frozen');
 
@@ -614,15 +610,15 @@ class Lowerer {
     return { t: 'layers', items: [{ layer, spans }], span: call.span };
   }
 
-  private cell(call: Call, name: 'rnn' | 'lstm' | 'gru', args: Map<string, { arg: Arg; value: Value }>): Value {
+  private cell(call: Call, name: 'rnn' | 'lstm' | 'gru', args: Args): Value {
     const spec = BUILTIN_BY_NAME.get(name)!;
     const spans = new Map<string, Span>([['', call.span]]);
-    const units = this.required(call, spec, 'units', this.int(args, spec, 'units'));
+    const units = this.required(call, spec, 'units', this.int(args, 'units'));
     const activation = this.enumValue<Activation>(args, spec, 'activation');
     const recAct = name === 'rnn' ? undefined : this.enumValue<Activation>(args, spec, 'recurrent_activation');
-    const dropout = this.num(args, spec, 'dropout');
-    const recDrop = this.num(args, spec, 'recurrent_dropout');
-    const resetAfter = name === 'gru' ? this.bool(args, spec, 'reset_after') : undefined;
+    const dropout = this.num(args, 'dropout');
+    const recDrop = this.num(args, 'recurrent_dropout');
+    const resetAfter = name === 'gru' ? this.bool(args, 'reset_after') : undefined;
     let ok = units !== null && activation !== null && recAct !== null && dropout !== null && recDrop !== null && resetAfter !== null;
     if (resetAfter?.b) {
       this.report('Unsupported', resetAfter.span, 'TensorFlow.js builds GRU only with `reset_after: false`', {
@@ -642,15 +638,13 @@ class Lowerer {
     return { t: 'layers', items: [{ layer, spans }], span: call.span };
   }
 
-  private bi(call: Call, args: Map<string, { arg: Arg; value: Value }>): Value {
+  private bi(call: Call, args: Args): Value {
     const spec = BUILTIN_BY_NAME.get('bi')!;
-    const cellArg = this.required(call, spec, 'cell', this.expect(args, spec, 'cell'));
+    const v = this.required(call, spec, 'cell', this.given(args, 'cell'));
     const merge = this.enumValue<MergeMode>(args, spec, 'merge');
-    if (!cellArg || merge === null) return { t: 'error', span: call.span };
-    const v = cellArg.value;
-    if (v.t === 'error') return v;
+    if (!v || merge === null) return { t: 'error', span: call.span };
     if (v.t !== 'layers' || v.items.length !== 1 || !['simple_rnn', 'lstm', 'gru'].includes(v.items[0]!.layer.kind)) {
-      const what = v.t === 'layers' && v.items.length === 1 ? `\`${v.items[0]!.layer.kind === 'embedding' ? 'embed' : v.items[0]!.layer.kind === 'bidirectional' ? 'bi' : v.items[0]!.layer.kind}\`` : describeValue(v);
+      const what = v.t === 'layers' && v.items.length === 1 ? `\`${SURFACE_NAME[v.items[0]!.layer.kind]}\`` : describeValue(v);
       this.report('CannotWrap', v.span, `\`bi\` wraps one recurrent layer, not ${what}`, {
         label: 'not rnn, lstm or gru',
         help: v.t === 'layers' && v.items.length > 1 ? 'repeat the wrapper instead: `bi(lstm(64)) x2`' : 'write e.g. `bi(lstm(64))`',
@@ -668,9 +662,9 @@ class Lowerer {
     return { t: 'layers', items: [{ layer, spans }], span: call.span };
   }
 
-  private dense(call: Call, args: Map<string, { arg: Arg; value: Value }>): Value {
+  private dense(call: Call, args: Args): Value {
     const spec = BUILTIN_BY_NAME.get('dense')!;
-    const units = this.required(call, spec, 'units', this.int(args, spec, 'units'));
+    const units = this.required(call, spec, 'units', this.int(args, 'units'));
     const activation = this.enumValue<Activation>(args, spec, 'activation');
     if (!units || activation === null) return { t: 'error', span: call.span };
     const spans = new Map<string, Span>([['', call.span], ['units', units.span]]);
@@ -679,17 +673,17 @@ class Lowerer {
     return { t: 'layers', items: [{ layer, spans }], span: call.span };
   }
 
-  private dropout(call: Call, args: Map<string, { arg: Arg; value: Value }>): Value {
+  private dropout(call: Call, args: Args): Value {
     const spec = BUILTIN_BY_NAME.get('dropout')!;
-    const rate = this.required(call, spec, 'rate', this.num(args, spec, 'rate'));
+    const rate = this.required(call, spec, 'rate', this.num(args, 'rate'));
     if (!rate) return { t: 'error', span: call.span };
     const spans = new Map<string, Span>([['', call.span], ['rate', rate.span]]);
     return { t: 'layers', items: [{ layer: { kind: 'dropout', rate: rate.n }, spans }], span: call.span };
   }
 
-  private vectors(call: Call, args: Map<string, { arg: Arg; value: Value }>): Value {
+  private vectors(call: Call, args: Args): Value {
     const spec = BUILTIN_BY_NAME.get('vectors')!;
-    const path = this.required(call, spec, 'path', this.str(args, spec, 'path'));
+    const path = this.required(call, spec, 'path', this.str(args, 'path'));
     const format = this.enumValue<NonNullable<Extract<PretrainedSource, { source: 'vectors' }>['format']>>(args, spec, 'format');
     const oov = this.enumValue<NonNullable<Extract<PretrainedSource, { source: 'vectors' }>['oov']>>(args, spec, 'oov');
     if (!path || format === null || oov === null) return { t: 'error', span: call.span };
@@ -725,14 +719,14 @@ class Lowerer {
       const args = new Map([[key, { arg: { name: entry.key, value: entry.value, span: entry.span } as Arg, value: this.argValue(entry.value) }]]);
       const got =
         spec.type === 'int'
-          ? this.int(args, fake, key)?.n
+          ? this.int(args, key)?.n
           : spec.type === 'number' || spec.type === 'rate'
-            ? this.num(args, fake, key)?.n
+            ? this.num(args, key)?.n
             : spec.type === 'bool'
-              ? this.bool(args, fake, key)?.b
+              ? this.bool(args, key)?.b
               : spec.type === 'enum'
                 ? this.enumValue(args, fake, key)?.v
-                : this.str(args, fake, key)?.s;
+                : this.str(args, key)?.s;
       if (got !== undefined && got !== null) {
         out[key] = got;
         this.trainSpans.set(`/train/${key}`, entry.value.span);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, defaultCacheDir, extractTarGz, FetchError, fetchDataset, renderProgress, type FetchOptions } from '../../src/train/fetch.js';
 import { readDataset } from '../../src/train/readers.js';
 import { paxPath, tar, tarGz, type TarEntry } from './helpers/tar-writer.js';
+import { rejection } from '../fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnc-fetch-'));
 
@@ -81,13 +82,8 @@ function freshCache(): string {
   return join(dir, `cache-${n++}`);
 }
 
-async function fetchError(p: Promise<unknown>): Promise<FetchError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FetchError);
-  return e as FetchError;
+function fetchError(p: Promise<unknown>): Promise<FetchError> {
+  return rejection(p, FetchError);
 }
 
 describe('fetchDataset over a local HTTP server', () => {

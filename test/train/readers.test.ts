@@ -1,34 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareLabels, DataError, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
 import { hasSharedData, SHARED_DATA, sharedFile } from './helpers/real-data.js';
+import { fixtureDir, rejection } from '../fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rnnc-readers-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let n = 0;
-/** Writes a fixture file in a fresh folder and returns its path. */
-function fixture(name: string, content: string | Buffer): string {
-  const sub = join(dir, String(n++));
-  mkdirSync(sub);
-  const p = join(sub, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, fixture } = fixtureDir('readers');
 
 function pairs(ds: Dataset): [string, string][] {
   return ds.examples.map((e) => [e.label, e.text]);
 }
 
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DataError);
-  return e as DataError;
+function dataError(p: Promise<unknown>): Promise<DataError> {
+  return rejection(p, DataError);
 }
 
 describe('TSV', () => {

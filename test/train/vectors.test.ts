@@ -1,10 +1,9 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   coverageMessage,
   loadVectors,
@@ -15,17 +14,9 @@ import {
   type LoadVectorsOptions,
 } from '../../src/train/vectors.js';
 import { hasSharedData, SHARED_DATA, sharedFile } from './helpers/real-data.js';
+import { fixtureDir, rejection } from '../fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'rnnc-vectors-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function fixture(name: string, content: string | Buffer): string {
-  const sub = join(dir, String(n++));
-  mkdirSync(sub);
-  const p = join(sub, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, fixture } = fixtureDir('vectors');
 
 /** The fixture vectors: 3-d, one per word, easy to recognise. */
 const VECS: [string, number[]][] = [
@@ -63,13 +54,8 @@ function row(m: Float32Array, id: number, dim: number): number[] {
   return [...m.subarray(id * dim, (id + 1) * dim)];
 }
 
-async function vectorsError(p: Promise<unknown>): Promise<VectorsError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VectorsError);
-  return e as VectorsError;
+function vectorsError(p: Promise<unknown>): Promise<VectorsError> {
+  return rejection(p, VectorsError);
 }
 
 function expectFixtureRows(m: Float32Array): void {
