@@ -72,8 +72,12 @@ const messages: IParserErrorMessageProvider = {
  * a compile error.
  */
 export class RnnParser extends CstParser {
-  constructor() {
-    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: messages });
+  /**
+   * `validate` runs Chevrotain's grammar validations (ambiguities, left recursion). They cost
+   * ~10 ms of every start, so the shared parser skips them and a test runs them instead.
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: messages, skipValidations: !options.validate });
     this.performSelfAnalysis();
   }
 
