@@ -16,11 +16,14 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate, if it is close enough to be what was meant. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  // No name rnnc suggests is long; a huge word (pasted garbage) must not cost a huge matrix.
+  if (word.length > 64) return undefined;
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
   for (const c of candidates) {
+    if (Math.abs(c.length - word.length) > limit) continue;
     const dist = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
     if (dist < bestDistance && dist <= limit) {
       best = c;

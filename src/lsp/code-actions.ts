@@ -1,5 +1,4 @@
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type Range } from 'vscode-languageserver';
-import type { Diagnostic, Fix } from '../diagnostics/types.js';
 import type { Analyzed } from './document.js';
 import { toLspDiagnostic, toRange } from './diagnostics.js';
 
@@ -13,12 +12,6 @@ function sameRange(a: Range, b: Range): boolean {
 }
 
 /** Repairs the front end leaves to the editor because they need no judgement. */
-function extraFixes(d: Diagnostic): Fix[] {
-  // E1002: the string runs to the end of the line; closing it there is what the help says.
-  if (d.code === 'E1002') return [{ title: 'add the closing `"`', edits: [{ span: { start: d.span.end, end: d.span.end }, text: '"' }] }];
-  return [];
-}
-
 /**
  * Quick fixes for the diagnostics in `range`: each `Diagnostic.fixes` entry (did-you-mean
  * renames, removing an unused binding, …) becomes one action; a diagnostic's only fix is preferred.
@@ -27,7 +20,7 @@ export function codeActions(doc: Analyzed, range: Range, sent: LspDiagnostic[], 
   if (only && !only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
   const actions: CodeAction[] = [];
   for (const d of doc.result.diagnostics) {
-    const fixes = [...(d.fixes ?? []), ...extraFixes(d)];
+    const fixes = d.fixes ?? [];
     if (fixes.length === 0) continue;
     const lsp = toLspDiagnostic(doc.uri, doc.lines, d);
     if (!overlaps(lsp.range, range)) continue;

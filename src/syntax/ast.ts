@@ -125,25 +125,6 @@ function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
 }
 
-/** The span of everything under a node, from its real tokens. */
-function nodeSpan(node: CstNode): Span | undefined {
-  let start = Infinity;
-  let end = -Infinity;
-  const visit = (n: CstNode): void => {
-    for (const list of Object.values(n.children)) {
-      for (const e of list) {
-        if (isToken(e)) {
-          if (!real(e)) continue;
-          start = Math.min(start, e.startOffset);
-          end = Math.max(end, (e.endOffset ?? e.startOffset) + 1);
-        } else visit(e);
-      }
-    }
-  };
-  visit(node);
-  return Number.isFinite(start) ? { start, end } : undefined;
-}
-
 function tok(node: CstNode, name: string, i = 0): IToken | undefined {
   const t = node.children[name]?.[i];
   return t && isToken(t) && real(t) ? t : undefined;
@@ -173,16 +154,19 @@ function buildPrimary(node: CstNode): Expr | undefined {
     const close = tok(call, 'RParen');
     const argsNode = nodes(call, 'args')[0];
     const args = argsNode ? nodes(argsNode, 'arg').map(buildArg).filter((a): a is Arg => !!a) : [];
-    const span = nodeSpan(call) ?? callee.span;
-    return { type: 'call', callee, args, open: tokenSpan(open), close: close ? tokenSpan(close) : undefined, span };
+    // Spans are built bottom-up from tokens already in hand: walking each subtree again made
+    // tree building quadratic in nesting and dominated checking large files.
+    const end = close ? tokenSpan(close).end : args.length ? args[args.length - 1]!.span.end : tokenSpan(open).end;
+    return { type: 'call', callee, args, open: tokenSpan(open), close: close ? tokenSpan(close) : undefined, span: { start: callee.span.start, end } };
   }
   const group = nodes(node, 'group')[0];
   if (group) {
     const inner = nodes(group, 'pipeline')[0];
     const pipeline = inner ? buildPipeline(inner) : undefined;
-    const span = nodeSpan(group);
-    if (!pipeline || !span) return undefined;
-    return { type: 'group', pipeline, span };
+    const open = tok(group, 'LParen');
+    const close = tok(group, 'RParen');
+    if (!pipeline) return undefined;
+    return { type: 'group', pipeline, span: { start: open ? open.startOffset : pipeline.span.start, end: close ? tokenSpan(close).end : pipeline.span.end } };
   }
   const num = tok(node, 'NumberLiteral');
   if (num) {
@@ -228,17 +212,17 @@ function buildArg(node: CstNode): Arg | undefined {
 function buildStatement(node: CstNode): Statement | undefined {
   const letNode = nodes(node, 'letStatement')[0];
   if (letNode) {
+    const kw = tok(letNode, 'Let');
     const id = tok(letNode, 'Identifier');
     const inner = nodes(letNode, 'pipeline')[0];
     const value = inner ? buildPipeline(inner) : undefined;
-    const span = nodeSpan(letNode);
-    if (!id || !value || !span) return undefined;
-    return { type: 'let', name: { name: id.image, span: tokenSpan(id) }, value, span };
+    if (!id || !value) return undefined;
+    return { type: 'let', name: { name: id.image, span: tokenSpan(id) }, value, span: { start: kw ? kw.startOffset : id.startOffset, end: value.span.end } };
   }
   const trainNode = nodes(node, 'trainBlock')[0];
   if (trainNode) {
-    const span = nodeSpan(trainNode);
-    if (!span) return undefined;
+    const kw = tok(trainNode, 'Train');
+    if (!kw) return undefined;
     const entries: TrainEntry[] = [];
     for (const e of nodes(trainNode, 'trainEntry')) {
       const key = tok(e, 'Identifier');
@@ -247,7 +231,10 @@ function buildStatement(node: CstNode): Statement | undefined {
       if (!key || !value) continue;
       entries.push({ key: { name: key.image, span: tokenSpan(key) }, value, span: { start: key.startOffset, end: value.span.end } });
     }
-    return { type: 'train', entries, span };
+    const close = tok(trainNode, 'RBrace');
+    const open = tok(trainNode, 'LBrace');
+    const end = close ? tokenSpan(close).end : entries.length ? entries[entries.length - 1]!.span.end : open ? tokenSpan(open).end : tokenSpan(kw).end;
+    return { type: 'train', entries, span: { start: kw.startOffset, end } };
   }
   const p = nodes(node, 'pipeline')[0];
   const pipeline = p ? buildPipeline(p) : undefined;

@@ -184,6 +184,11 @@ class Lowerer {
       }
     }
 
+    // Bindings the model never reached are still checked: their problems are real, and the
+    // names they use are used.
+    for (const name of this.lets.keys()) {
+      if (!this.cache.has(name)) this.evaluateBinding(name);
+    }
     for (const b of this.bindings.values()) {
       if (b.uses.length === 0) {
         this.report('UnusedBinding', b.decl, `\`${b.name}\` is never used`, {
@@ -293,11 +298,16 @@ class Lowerer {
       });
       return { t: 'error', span };
     }
+    const v = this.evaluateBinding(name);
+    return v.t === 'layers' ? { ...v, span } : v;
+  }
+
+  private evaluateBinding(name: string): Value {
     this.evaluating.push(name);
     const v = this.pipelineValue(this.lets.get(name)!.value);
     this.evaluating.pop();
     this.cache.set(name, v);
-    return v.t === 'layers' ? { ...v, span } : v;
+    return v;
   }
 
   /** The value of an argument: names may be bindings or symbols. */

@@ -138,7 +138,14 @@ export function parseSource(text: string): ParseResult {
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === UnterminatedString) {
-      diagnostics.push(diag('UnterminatedString', span(t), 'unterminated string', { help: 'add the closing `"`' }));
+      const end = span(t).end;
+      diagnostics.push(
+        diag('UnterminatedString', span(t), 'unterminated string', {
+          help: 'add the closing `"`',
+          // The string runs to the end of its line; closing it there is what the help says.
+          fixes: [{ title: 'add the closing `"`', edits: [{ span: { start: end, end }, text: '"' }] }],
+        }),
+      );
     }
   }
 
@@ -152,12 +159,15 @@ export function parseSource(text: string): ParseResult {
   // Unmatched closing brackets are already reported; parsing without them avoids a cascade.
   parser.input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
   const cst = parser.program();
-  const unclosed = brackets.diagnostics.some((d) => d.code === 'E1003');
+  const unclosedAt = brackets.diagnostics.find((d) => d.code === 'E1003')?.span.start;
+  const unclosed = unclosedAt !== undefined;
   for (const e of parser.errors) {
     const t = e.token;
     const atEof = t.tokenType.name === 'EOF' || !Number.isFinite(t.startOffset);
-    // The bracket pass already explained these, at a better place.
+    // The bracket pass already explained these, at a better place: the end of file, or a
+    // missing `)` / `}` that an unclosed bracket before it accounts for.
     if (atEof && unclosed) continue;
+    if (unclosedAt !== undefined && t.startOffset > unclosedAt && /^expected `[)}]`/.test(e.message)) continue;
     let s: Span;
     if (atEof) {
       // Chevrotain sets previousToken on mismatch exceptions but does not declare it.

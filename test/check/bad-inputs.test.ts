@@ -95,6 +95,29 @@ describe('one run reports every independent problem', () => {
     expect(Date.now() - t).toBeLessThan(2000);
   });
 
+  it('checks bindings the model never uses, and counts the names they use', () => {
+    const src = 'let a = lstm(3)\nlet b = a x2\nlet c = gru(sixty)\nembed(8) |> rnn(2) |> dense(1)';
+    expect(diagnosticsOf(src)).toEqual(['W3104 2:5-2:6', 'W3104 3:5-3:6', 'E3006 3:13-3:18']);
+  });
+
+  it('reports an unclosed parenthesis once, even when a train block follows', () => {
+    expect(diagnosticsOf('embed(8 |> lstm(4) |> dense(1)\ntrain { epochs: 2 }')).toEqual(['E1003 1:6-1:7']);
+  });
+
+  it('offers to close an unterminated string where its line ends', () => {
+    const src = 'let pretrained = vectors("glove.txt)\nembed(pretrained) |> lstm(4) |> dense(1)';
+    const d = checkText(src, { fileName: 's.rnn' }).diagnostics.find((x) => x.code === 'E1002')!;
+    const edit = d.fixes![0]!.edits[0]!;
+    const fixed = src.slice(0, edit.span.start) + edit.text + src.slice(edit.span.end);
+    expect(fixed.split('\n')[0]).toBe('let pretrained = vectors("glove.txt)"');
+  });
+
+  it('stays fast on a pasted 200,000-character word', () => {
+    const t = Date.now();
+    expect(diagnosticsOf(`embed(8) |> ${'q'.repeat(200_000)}(4) |> dense(1)`)).toEqual(['E3002 1:13-1:200013']);
+    expect(Date.now() - t).toBeLessThan(1000);
+  });
+
   it('raises the parameter budget on request', () => {
     const src = 'embed(32) |> lstm(4000) |> dense(1)';
     expect(diagnosticsOf(src)).toEqual(['E3017 1:14-1:24']);
