@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as Tf from '@tensorflow/tfjs';
+import { resolveSourcePath } from '../check/externals.js';
+import type { EmbeddingLayer, OovPolicy, Program } from '../ir/types.js';
+import { coverageMessage, loadVectors, VectorsError } from './vectors.js';
+import { OOV_ID, OOV_TOKEN, PAD_ID, Vocab, VocabError } from './vocab.js';
+
+type TfModule = typeof Tf;
+
+/** The IR's default OOV policy for `vectors(…)` (docs/language.md). */
+export const DEFAULT_OOV: OovPolicy = 'random';
+
+/** An embedding source that cannot be used; `code` is the diagnostic to report. */
+export class EmbeddingInitError extends Error {
+  override readonly name = 'EmbeddingInitError';
+  constructor(
+    message: string,
+    readonly code: 'E4001' | 'E4004' | 'E4006',
+  ) {
+    super(message);
+  }
+}
+
+/** What filling the embedding did, for the run's messages and metrics.json. */
+export interface EmbeddingInitReport {
+  source: 'vectors' | 'model';
+  /** Absolute path of the vectors file or the source model directory. */
+  path: string;
+  /** Vocabulary words (padding and the unknown-word id excluded) that got a row from the source. */
+  found: number;
+  total: number;
+  /** "found 18,734 of 20,000 words (93.7%)". */
+  coverage: string;
+  /** How rows of words the source lacks were filled. */
+  oov: OovPolicy;
+  frozen: boolean;
+  /** Vectors files: the detected format. */
+  format?: string;
+  /** A few words the source had no row for, most frequent first. */
+  missingExamples: string[];
+}
+
+/** A trained rnnc model's embedding, read from its directory without building the model. */
+export interface StoredEmbedding {
+  vocab: Vocab;
+  /** Row-major inputDim × dim. */
+  matrix: Float32Array;
+  inputDim: number;
+  dim: number;
+}
+
+interface ManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: string;
+}
+
+/**
+ * Reads the embedding matrix and vocabulary of a model directory written by `rnnc train`
+ * (model.json's weight manifest + weights.bin + vocab.json). The embedding is the first
+ * weight named `…/embeddings`, as tfjs names an Embedding layer's matrix.
+ */
+export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding> {
+  const fail = (msg: string, code: 'E4001' | 'E4006' = 'E4006'): EmbeddingInitError => new EmbeddingInitError(`${dir}: ${msg}`, code);
+  let vocabText: string;
+  let modelText: string;
+  let weights: Buffer;
+  try {
+    vocabText = await readFile(join(dir, 'vocab.json'), 'utf8');
+    modelText = await readFile(join(dir, 'model.json'), 'utf8');
+    weights = await readFile(join(dir, 'weights.bin'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw fail(code === 'ENOENT' ? `not a trained rnnc model (${(e as NodeJS.ErrnoException).path ?? 'a file'} is missing)` : (e as Error).message, 'E4001');
+  }
+  let vocab: Vocab;
+  try {
+    vocab = Vocab.fromJSON(JSON.parse(vocabText));
+  } catch (e) {
+    throw fail(e instanceof VocabError ? e.message : `vocab.json is not valid JSON (${(e as Error).message})`);
+  }
+  let entries: ManifestEntry[];
+  try {
+    const json = JSON.parse(modelText) as { weightsManifest?: { weights?: ManifestEntry[] }[] };
+    entries = (json.weightsManifest ?? []).flatMap((g) => g.weights ?? []);
+  } catch (e) {
+    throw fail(`model.json is not valid JSON (${(e as Error).message})`);
+  }
+  let offset = 0;
+  for (const w of entries) {
+    const size = w.shape.reduce((a, d) => a * d, 1);
+    if (/(^|\/)embeddings(_\d+)?$/.test(w.name)) {
+      if (w.dtype !== 'float32' || w.shape.length !== 2) throw fail(`embedding weight ${w.name} is not a float32 matrix`);
+      if (offset + size * 4 > weights.length) throw fail('weights.bin is shorter than model.json describes');
+      const matrix = new Float32Array(size);
+      for (let i = 0; i < size; i++) matrix[i] = weights.readFloatLE(offset + i * 4);
+      return { vocab, matrix, inputDim: w.shape[0]!, dim: w.shape[1]! };
+    }
+    offset += size * (w.dtype === 'float16' ? 2 : w.dtype === 'bool' ? 1 : 4);
+  }
+  throw fail('model.json lists no embedding weights');
+}
+
+function embeddingOf(program: Program): EmbeddingLayer {
+  const first = program.layers[0];
+  if (!first || first.kind !== 'embedding') throw new Error('the program must start with an embedding');
+  return first;
+}
+
+/**
+ * Fills the model's embedding from its pretrained source, if it has one: word vectors
+ * (streamed; only the vocabulary's words are kept) or another trained rnnc model (rows aligned
+ * **by word** through the two vocabularies, not by id). Rows of words the source lacks follow
+ * the OOV policy: for vectors the `oov:` of `vectors(…)` (default `random`, ±0.05 uniform from
+ * `seed`); for a model source they keep the layer's own random initialisation (the same
+ * distribution). Ids the vocabulary does not use (a vocabulary smaller than `input_dim`) keep
+ * their initial values. `frozen` is already in the built layer (non-trainable).
+ * Returns undefined for an embedding without a source.
+ */
+export async function initEmbedding(
+  tf: TfModule,
+  model: Tf.LayersModel,
+  program: Program,
+  vocab: Vocab,
+  opts: { baseDir: string; seed: number },
+): Promise<EmbeddingInitReport | undefined> {
+  const layer = embeddingOf(program);
+  const source = layer.pretrained;
+  if (!source) return undefined;
+  const path = resolveSourcePath(source.path, opts.baseDir);
+  const tfLayer = model.layers[0]!;
+  const current = tfLayer.getWeights()[0]!;
+  const [inputDim, dim] = current.shape as [number, number];
+  const matrix = (await current.data()).slice() as Float32Array;
+  const rows = Math.min(vocab.size, inputDim);
+
+  let report: EmbeddingInitReport;
+  if (source.source === 'vectors') {
+    const oov = source.oov ?? DEFAULT_OOV;
+    let loaded;
+    try {
+      loaded = await loadVectors(path, vocab, { format: source.format ?? 'auto', oov, expectedDim: dim, seed: opts.seed });
+    } catch (e) {
+      if (e instanceof VectorsError) throw new EmbeddingInitError(e.message, e.code);
+      throw e;
+    }
+    matrix.set(loaded.matrix.subarray(0, rows * dim), 0);
+    report = {
+      source: 'vectors',
+      path,
+      found: loaded.found,
+      total: loaded.total,
+      coverage: coverageMessage(loaded.found, loaded.total),
+      oov,
+      frozen: !layer.trainable,
+      format: loaded.format,
+      missingExamples: loaded.missingExamples,
+    };
+  } else {
+    const stored = await readStoredEmbedding(path);
+    if (stored.dim !== dim) {
+      throw new EmbeddingInitError(`${path}: its embedding has ${stored.dim} dimensions, but this model's has ${dim}`, 'E4006');
+    }
+    const sourceIds = new Map<string, number>();
+    stored.vocab.words.forEach((w, i) => {
+      if (i < stored.inputDim) sourceIds.set(w, i);
+    });
+    let found = 0;
+    let total = 0;
+    const missingExamples: string[] = [];
+    for (let id = 0; id < rows; id++) {
+      const word = vocab.words[id]!;
+      const counted = id !== PAD_ID && !(id === OOV_ID && word === OOV_TOKEN);
+      if (counted) total++;
+      const sid = sourceIds.get(word);
+      if (sid === undefined) {
+        if (counted && missingExamples.length < 10) missingExamples.push(word);
+        continue;
+      }
+      if (counted) found++;
+      matrix.set(stored.matrix.subarray(sid * dim, sid * dim + dim), id * dim);
+    }
+    report = {
+      source: 'model',
+      path,
+      found,
+      total,
+      coverage: coverageMessage(found, total),
+      oov: 'random',
+      frozen: !layer.trainable,
+      missingExamples,
+    };
+  }
+  const t = tf.tensor2d(matrix, [inputDim, dim]);
+  tfLayer.setWeights([t]);
+  t.dispose();
+  return report;
+}
+
+/** One number of a `.vec` file: 6 significant digits, no exponent noise for small values. */
+function formatValue(v: number): string {
+  if (v === 0) return '0';
+  const s = v.toPrecision(6);
+  return s.includes('e') ? String(Number(s)) : s.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+/**
+ * A trained model's embedding as a fastText/word2vec text `.vec` file (`count dim` header,
+ * then `word v1 … vdim`), one line per vocabulary word in id order; the padding and
+ * unknown-word rows are left out.
+ */
+export function embeddingToVec(stored: StoredEmbedding): string {
+  const lines: string[] = [];
+  const n = Math.min(stored.vocab.size, stored.inputDim);
+  for (let id = 0; id < n; id++) {
+    const word = stored.vocab.words[id]!;
+    if (id === PAD_ID || (id === OOV_ID && word === OOV_TOKEN)) continue;
+    // A word containing whitespace cannot be written in this format (readers split on it).
+    if (/\s/.test(word)) continue;
+    const row = stored.matrix.subarray(id * stored.dim, (id + 1) * stored.dim);
+    lines.push(`${word} ${Array.from(row, formatValue).join(' ')}`);
+  }
+  return `${lines.length} ${stored.dim}\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { checkText } from '../../src/program.js';
+import type { Program } from '../../src/ir/types.js';
+import { demoCorpus } from '../../src/train/demo-data.js';
+import { DEFAULT_SETTINGS, type EffectiveSettings } from '../../src/train/settings.js';
+import { train, type TrainOptions, type TrainResult } from '../../src/train/trainer.js';
+import type { Example } from '../../src/train/readers.js';
+import { bin, repo } from '../cli/run.js';
+
+export { bin, repo };
+
+/** A temporary folder for one test file, removed afterwards. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `rnnc-${prefix}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Checks a spec written into `dir` (so its relative paths resolve there) and returns the program. */
+export function specIn(dir: string, name: string, text: string): { file: string; program: Program } {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  const r = checkText(text, { fileName: file });
+  if (!r.program) throw new Error(`spec does not check:\n${r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n')}`);
+  return { file, program: r.program };
+}
+
+/** The first `n` sentences of the embedded demo corpus (already shuffled and balanced). */
+export function demoSlice(n: number, seed?: number): Example[] {
+  return demoCorpus(seed === undefined ? {} : { seed }).slice(0, n);
+}
+
+/** Small, fast settings for tests: few epochs, short texts. */
+export function quickSettings(over: Partial<EffectiveSettings> = {}): EffectiveSettings {
+  return { ...DEFAULT_SETTINGS, epochs: 2, maxlen: 32, batch: 32, ...over };
+}
+
+/** Runs `train` in-process on the wasm backend. */
+export function trainIn(program: Program, baseDir: string, examples: Example[], over: Partial<TrainOptions> & { settings?: EffectiveSettings } = {}): Promise<TrainResult> {
+  return train({
+    program,
+    baseDir,
+    settings: quickSettings(),
+    examples,
+    data: { source: 'test', format: 'demo', examples: examples.length, problems: 0 },
+    backend: 'wasm',
+    ...over,
+  });
+}
+
+/** Every weight of a model as plain arrays, in model.weights order. */
+export async function weightsOf(model: LayersModel): Promise<number[][]> {
+  const out: number[][] = [];
+  for (const w of model.weights) out.push(Array.from(await w.read().data()));
+  return out;
+}
+
+/** Epoch records without their wall times (which differ between runs). */
+export function historyOf(r: TrainResult): object[] {
+  return r.history.map(({ seconds: _seconds, ...rest }) => rest);
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `rnnc` bin synchronously. */
+export function rnnc(args: string[], opts: { cwd?: string; input?: string } = {}): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, input: opts.input, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the built bin without blocking the test, so it can be signalled: `onStderr` sees stderr
+ * as it grows and may return a signal to send.
+ */
+export function rnncAsync(args: string[], onStderr: (soFar: string) => NodeJS.Signals | undefined): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const sig = signalled ? undefined : onStderr(stderr);
+      if (sig) {
+        signalled = true;
+        child.kill(sig);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
