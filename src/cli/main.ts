@@ -1,6 +1,7 @@
 import { parseArgs, UsageError, usageLines, type OptionSpec, type ParsedArgs } from './args.js';
 import { EXIT_USAGE, FRONTEND_OPTIONS } from './frontend.js';
 import { processIo, type Io } from './io.js';
+import { SETTINGS_OPTIONS } from '../train/settings.js';
 
 interface Command {
   name: string;
@@ -45,6 +46,112 @@ const COMMANDS: Command[] = [
     min: 1,
     max: 1,
     run: async (io, a) => (await import('./commands/compile.js')).runCompile(io, a),
+  },
+  {
+    name: 'train',
+    usage: 'rnnc train FILE -o DIR',
+    summary: 'train on --data PATH (none: the embedded demo corpus), checkpointing each epoch',
+    options: [
+      OUT,
+      { name: 'data', value: 'string', help: 'labelled data: .tsv/.csv, X.pos + X.neg, aclImdb folder, "label text" lines' },
+      { name: 'resume', help: 'continue from the checkpoint in -o DIR' },
+      { name: 'quiet', help: 'plain lines, one per epoch, instead of a progress bar' },
+      FORMAT,
+      BACKEND,
+      ...SETTINGS_OPTIONS,
+      ...FRONTEND_OPTIONS,
+    ],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/train.js')).runTrain(io, a),
+  },
+  {
+    name: 'eval',
+    usage: 'rnnc eval DIR --data PATH',
+    summary: 'accuracy, precision, recall, F1, confusion matrix and loss of a trained model',
+    options: [
+      { name: 'data', value: 'string', help: 'labelled data to evaluate on' },
+      { name: 'label-column', value: 'string', help: 'label column in TSV/CSV data' },
+      { name: 'text-column', value: 'string', help: 'text column in TSV/CSV data' },
+      FORMAT,
+      BACKEND,
+    ],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/eval.js')).runEval(io, a),
+  },
+  {
+    name: 'predict',
+    usage: 'rnnc predict DIR [TEXT…]',
+    summary: 'label and probability of each text (none given: one per line from stdin)',
+    options: [FORMAT, BACKEND],
+    min: 1,
+    max: Infinity,
+    run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
+  },
+  {
+    name: 'experiment',
+    usage: 'rnnc experiment FILE… --data PATH',
+    summary: 'train each spec on the same split and seed; print one comparison table',
+    options: [
+      { name: 'data', value: 'string', help: 'labelled data shared by every spec' },
+      { name: 'test', value: 'string', help: 'test data (else --test-split)' },
+      { name: 'test-split', value: 'string', help: 'fraction of --data held out for testing, e.g. 0.1' },
+      { name: 'out', short: 'o', value: 'string', help: 'also write the table as Markdown, with the command line' },
+      { name: 'quiet', help: 'plain lines, one per epoch' },
+      BACKEND,
+      ...SETTINGS_OPTIONS,
+      ...FRONTEND_OPTIONS,
+    ],
+    min: 1,
+    max: Infinity,
+    run: async (io, a) => (await import('./commands/experiment.js')).runExperiment(io, a),
+  },
+  {
+    name: 'data',
+    usage: 'rnnc data fetch imdb | demo',
+    summary: 'download and unpack IMDB into the cache, or print the demo corpus',
+    options: [
+      { name: 'cache', value: 'string', help: 'cache folder (default $RNNC_CACHE_DIR, $XDG_CACHE_HOME/rnnc or ~/.cache/rnnc)' },
+      { name: 'url', value: 'string', help: 'download from this mirror instead' },
+      { name: 'sha256', value: 'string', help: "expected sha256 of the mirror's archive" },
+      { name: 'force', help: 'download again even if cached' },
+      { name: 'out', short: 'o', value: 'string', help: 'demo: write the TSV here instead of stdout' },
+    ],
+    min: 1,
+    max: 3,
+    run: async (io, a) => (await import('./commands/data.js')).runData(io, a),
+  },
+  {
+    name: 'vectors',
+    usage: 'rnnc vectors DIR -o FILE.vec',
+    summary: "export a trained model's embedding as a word-vectors file",
+    options: [OUT],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/vectors.js')).runVectors(io, a),
+  },
+  {
+    name: 'fmt',
+    usage: 'rnnc fmt FILE… [--check]',
+    summary: 'rewrite .rnn files in the canonical layout (`-`: stdin to stdout)',
+    options: [{ name: 'check', help: 'change nothing; list the files that would change and exit 1 if any' }],
+    min: 1,
+    max: Infinity,
+    run: async (io, a) => (await import('./commands/fmt.js')).runFmt(io, a),
+  },
+  {
+    name: 'lsp',
+    usage: 'rnnc lsp [--stdio]',
+    summary: 'run the language server on standard input and output',
+    options: [
+      { name: 'stdio', help: 'talk over standard input and output (the default and only transport)' },
+      // vscode-languageclient adds it; the server library reads it from argv itself.
+      { name: 'clientProcessId', value: 'int', help: 'exit when this process (the editor) is gone' },
+    ],
+    min: 0,
+    max: 0,
+    run: async (io, a) => (await import('./commands/lsp.js')).runLsp(io, a),
   },
 ];
 

@@ -1,0 +1,202 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { loadTf, BackendError, type BackendName, type LoadedTf } from '../../compile/backend.js';
+import { seededSplit, train, TrainError, evaluate, type TrainResult } from '../../train/trainer.js';
+import { DEFAULT_SETTINGS, settingsFromArgs } from '../../train/settings.js';
+import type { Example } from '../../train/readers.js';
+import type { Metrics } from '../../train/metrics.js';
+import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
+import { EXIT_OK, EXIT_SPEC_ERRORS, frontEnd } from '../frontend.js';
+import type { Io } from '../io.js';
+import { EXIT_INTERRUPTED, handleError, interruptHandler, ProgressPrinter, readDataReported, runSettings } from './train.js';
+
+interface Row {
+  spec: string;
+  params: number;
+  trainable: number;
+  seconds: number;
+  epochs: string;
+  valAccuracy?: number;
+  testAccuracy?: number;
+  error?: string;
+}
+
+const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const time = (s: number): string => (s < 60 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+
+function table(rows: readonly Row[]): string[][] {
+  return [
+    ['spec', 'params', 'trainable', 'train time', 'epochs (kept/run)', 'val accuracy', 'test accuracy'],
+    ...rows.map((r) =>
+      r.error ? [r.spec, '—', '—', '—', '—', '—', `failed: ${r.error}`] : [r.spec, count(r.params), count(r.trainable), time(r.seconds), r.epochs, pct(r.valAccuracy), pct(r.testAccuracy)],
+    ),
+  ];
+}
+
+function textTable(cells: string[][]): string {
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  const line = (r: string[]): string => r.map((v, c) => (c === 0 || c === r.length - 1 && v.startsWith('failed') ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function markdownTable(cells: string[][]): string {
+  const row = (r: string[]): string => `| ${r.join(' | ')} |`;
+  return [row(cells[0]!), `|${cells[0]!.map((_, c) => (c === 0 ? '---' : '---:')).join('|')}|`, ...cells.slice(1).map(row)].join('\n');
+}
+
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `rnnc experiment SPEC… --data PATH [--test PATH | --test-split F]`: trains every spec on the
+ * same split with the same seed and prints one comparison table; `--out FILE.md` also writes
+ * it as Markdown with the command that produced it. The test split is carved first (seeded),
+ * validation comes from the rest; seed and val_split are the same for every spec (flags or
+ * defaults, never a spec's own), the other settings are each spec's.
+ */
+export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const specs = args.positionals;
+  try {
+    const dataPath = optString(args, 'data');
+    if (!dataPath) throw new UsageError('missing --data PATH (the labelled data every spec is trained on)');
+    const testPath = optString(args, 'test');
+    const testSplitArg = optString(args, 'test-split');
+    if (testPath && testSplitArg) throw new UsageError('give --test PATH or --test-split F, not both');
+    let testSplit = 0;
+    if (testSplitArg !== undefined) {
+      testSplit = Number(testSplitArg);
+      if (testSplitArg.trim() === '' || !(testSplit > 0 && testSplit < 1)) throw new UsageError(`--test-split must be in (0, 1), got ${JSON.stringify(testSplitArg)}`);
+    }
+    const flags = settingsFromArgs(args);
+    const seed = flags.seed ?? DEFAULT_SETTINGS.seed;
+    const valSplit = flags.val_split ?? DEFAULT_SETTINGS.val_split;
+    const quiet = optFlag(args, 'quiet');
+    const outFile = optString(args, 'out');
+
+    // Check every spec before training any: a typo in the last one should not cost an hour.
+    const programs = [];
+    for (const file of specs) {
+      const fe = frontEnd(io, file, args);
+      if ('exit' in fe) return fe.exit;
+      programs.push({ file, program: fe.result.program! });
+    }
+
+    const progress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain');
+    const columns = { labelColumn: flags.label_column, textColumn: flags.text_column };
+    const all = await readDataReported(io, dataPath, columns);
+    let pool: Example[] = all.examples;
+    let test: Example[] = [];
+    if (testPath) {
+      test = (await readDataReported(io, testPath, columns)).examples;
+    } else if (testSplit > 0) {
+      const s = seededSplit(all.examples, testSplit, seed, 'test');
+      pool = s.kept;
+      test = s.held;
+    }
+    const valExamples = flags.val_file !== undefined ? (await readDataReported(io, flags.val_file, columns)).examples : undefined;
+    progress.line(`experiment: ${specs.length} spec${specs.length === 1 ? '' : 's'}; ${pool.length} examples for training${valExamples ? `, ${valExamples.length} for validation (${flags.val_file})` : ` and validation (val_split ${valSplit})`}, ${test.length} for test; seed ${seed}`);
+
+    let loaded: LoadedTf;
+    try {
+      loaded = await loadTf({ backend: optString(args, 'backend') as BackendName | undefined });
+    } catch (e) {
+      if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
+      throw e;
+    }
+    progress.line(`backend: ${loaded.backend}${loaded.note ? ` (${loaded.note})` : ''}`);
+
+    const rows: Row[] = [];
+    const interrupt = interruptHandler(io, progress, false);
+    try {
+      for (const { file, program } of programs) {
+        const name = basename(file);
+        const specProgress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain', `[${name}] `);
+        // One split for all: a spec's own seed, val_split or val_file would give it other rows.
+        const settings = { ...runSettings(program, flags, file, false), seed, val_split: valSplit };
+        if (flags.val_file === undefined) delete settings.val_file;
+        let result: TrainResult;
+        let testMetrics: Metrics | undefined;
+        try {
+          result = await train({
+            program,
+            baseDir: dirname(resolve(file)),
+            settings,
+            examples: pool,
+            ...(valExamples ? { valExamples } : {}),
+            data: { source: resolve(dataPath), format: all.format, examples: all.examples.length, problems: all.problems.length },
+            loaded,
+            onEvent: (e) => {
+              if (e.type !== 'backend') specProgress.event(e);
+            },
+            shouldStop: interrupt.stop,
+          });
+          if (!result.interrupted && test.length > 0) testMetrics = await evaluate(result.tf, result.model, result.vocab, test, result.head, `test data ${testPath ?? ''}`.trim());
+        } catch (e) {
+          if (!(e instanceof TrainError)) throw e;
+          specProgress.line(`error[${e.code}]: ${e.message}`);
+          rows.push({ spec: name, params: 0, trainable: 0, seconds: 0, epochs: '—', error: e.message });
+          continue;
+        }
+        if (result.interrupted) {
+          result.model.dispose();
+          break;
+        }
+        rows.push({
+          spec: name,
+          params: result.params.total,
+          trainable: result.params.trainable,
+          seconds: result.trainSeconds,
+          epochs: `${result.bestEpoch}/${result.history.length}`,
+          ...(result.validation ? { valAccuracy: result.validation.accuracy } : {}),
+          ...(testMetrics ? { testAccuracy: testMetrics.accuracy } : {}),
+        });
+        specProgress.line(`done: val accuracy ${pct(result.validation?.accuracy)}, test accuracy ${pct(testMetrics?.accuracy)}, ${time(result.trainSeconds)}`);
+        result.model.dispose();
+      }
+    } finally {
+      interrupt.dispose();
+      progress.clear();
+    }
+    const cells = table(rows);
+    io.out(`${textTable(cells)}\n`);
+    if (rows.length < programs.length) io.err(`interrupted: ${rows.length} of ${programs.length} specs finished\n`);
+
+    if (outFile) {
+      const command = ['rnnc', ...argv].map(quoteArg).join(' ');
+      const md = [
+        '# Experiment results',
+        '',
+        markdownTable(cells),
+        '',
+        `Made by \`rnnc experiment\` (rnnc 0.1.0, backend \`${loaded.backend}\`) on ${new Date().toISOString().slice(0, 10)}:`,
+        '',
+        '```sh',
+        command,
+        '```',
+        '',
+        `- Data: \`${dataPath}\` (${all.examples.length} examples${all.problems.length ? `, ${all.problems.length} unusable rows` : ''}).`,
+        testPath
+          ? `- Test: \`${testPath}\` (${test.length} examples).`
+          : testSplit > 0
+            ? `- Test: a seeded ${Math.round(testSplit * 100)}% split (${test.length} examples), carved first; never used for training, early stopping or model choice.`
+            : '- Test: none.',
+        `- Validation: ${Math.round(valSplit * 100)}% of the remaining ${pool.length} examples (seeded); early stopping on validation loss keeps the best epoch.`,
+        `- Seed ${seed} for every spec: same split, same shuffles; each spec's other \`train\` settings apply.`,
+        '- Accuracy: a text counts as positive when the model gives p > 0.5.',
+        '',
+      ].join('\n');
+      const target = resolve(outFile);
+      await mkdir(dirname(target), { recursive: true });
+      const tmp = `${target}.tmp-${process.pid}`;
+      await writeFile(tmp, md);
+      await rename(tmp, target);
+      io.err(`wrote ${outFile}\n`);
+    }
+    if (rows.length < programs.length && interrupt.stop()) return EXIT_INTERRUPTED;
+    return rows.some((r) => r.error) ? EXIT_SPEC_ERRORS : EXIT_OK;
+  } catch (e) {
+    return handleError(io, 'experiment', e);
+  }
+}

@@ -1,0 +1,51 @@
+import type { BackendName } from '../../compile/backend.js';
+import { classProbability, predictedClass } from '../../train/metrics.js';
+import { loadTrained, predictProbabilities } from '../../train/trainer.js';
+import { optString, UsageError, type ParsedArgs } from '../args.js';
+import { EXIT_OK } from '../frontend.js';
+import type { Io } from '../io.js';
+import { handleError } from './train.js';
+
+/** Lines of standard input; a final line break does not start another text. */
+function stdinLines(text: string): string[] {
+  const lines = text.split(/\r\n|\n|\r/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * `rnnc predict DIR "text"…` (or one text per line on stdin): the predicted label and its
+ * probability, `label<TAB>probability<TAB>text` per text; `--format json` prints JSON lines
+ * with every class's probability.
+ */
+export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
+  const [dir, ...given] = args.positionals as [string, ...string[]];
+  try {
+    let texts = given;
+    if (texts.length === 0 || (texts.length === 1 && texts[0] === '-')) {
+      if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
+      texts = stdinLines(await io.stdin());
+    }
+    const trained = await loadTrained(dir, optString(args, 'backend') as BackendName | undefined);
+    io.err(`backend: ${trained.backend}${trained.note ? ` (${trained.note})` : ''}\n`);
+    const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
+    trained.model.dispose();
+    const labels = trained.vocab.labels;
+    const json = optString(args, 'format') === 'json';
+    const out: string[] = [];
+    texts.forEach((text, i) => {
+      const c = predictedClass(probs, i, trained.head, labels.length);
+      const p = classProbability(probs, i, c, trained.head, labels.length);
+      if (json) {
+        const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
+        out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
+      } else {
+        out.push(`${labels[c]}\t${p.toFixed(4)}\t${text}`);
+      }
+    });
+    if (out.length > 0) io.out(`${out.join('\n')}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    return handleError(io, 'predict', e);
+  }
+}
