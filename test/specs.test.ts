@@ -18,6 +18,10 @@ const expected: Record<string, { total: number; trainable: number }> = {
   'stacked.rnn': { total: 344_993, trainable: 344_993 },
   // keras-io: 20000·128 + 2·4(64(128+64)+64) + 2·4(64(128+64)+64) + 129
   'bidirectional.rnn': { total: 2_757_761, trainable: 2_757_761 },
+  // frozen 10000·16 (dim from vectors/demo.16d.vec) + 2·4(64(16+64)+64) + 2·4(64(128+64)+64) + 129
+  'pretrained-frozen.rnn': { total: 300_417, trainable: 140_417 },
+  // frozen 1000·16 (dim from models/demo-16d) + 3(32(16+32)+32) + 33
+  'transfer.rnn': { total: 20_737, trainable: 4_737 },
 };
 
 const specs = readdirSync('specs').filter((f) => f.endsWith('.rnn'));
