@@ -165,7 +165,7 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(34)} ${c.summary}`),
     '',
     'rnnc COMMAND --help shows its options.',
-    'exit codes: 0 success, 1 the spec has errors, 2 usage or I/O error',
+    'exit codes: 0 success, 1 the spec or data has errors, 2 usage or I/O error, 130 interrupted (checkpoint saved)',
   ].join('\n');
 }
 
