@@ -2,13 +2,20 @@
 // The rnnc command. Kept tiny: the CLI proper is compiled TypeScript in dist/.
 import { main } from '../dist/cli-bundle/main.js';
 
+// Bad input never gets here (it is a diagnostic). A bug does; say so in one short block instead
+// of Node's default report, which can quote a whole minified line of the wasm backend.
+const internal = (err) => {
+  process.stderr.write(`rnnc: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
+  process.exitCode = 70;
+};
+process.on('uncaughtException', (err) => {
+  internal(err);
+  process.exit(70);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err) => {
-    // A bug in rnnc itself, never bad input (that is a diagnostic): say so plainly.
-    process.stderr.write(`rnnc: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
-    process.exitCode = 70;
-  },
+  internal,
 );
