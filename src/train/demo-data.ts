@@ -1,5 +1,5 @@
 import type { Example } from './readers.js';
-import { seededRandom, shuffleInPlace } from './random.js';
+import { seededRandom, shuffleInPlace } from '../util/random.js';
 
 /**
  * The embedded default corpus: movie-review-like sentences that rnnc generates itself, so that

@@ -9,7 +9,7 @@ import { loadModel, ModelIoError, saveModel } from '../compile/save.js';
 import type { Layer, Program } from '../ir/types.js';
 import { EmbeddingInitError, initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
 import { computeMetrics, type HeadKind, type Metrics } from './metrics.js';
-import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from './random.js';
+import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../util/random.js';
 import { compareLabels, type DataProblem, type Example } from './readers.js';
 import { RESUME_FIXED, flagName, type EffectiveSettings } from './settings.js';
 import { checkTokenPattern } from './tokenizer.js';

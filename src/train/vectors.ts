@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import type { OovPolicy, VectorFormat } from '../ir/types.js';
 import { decodeCp1252 } from './readers.js';
 import { OOV_ID, OOV_TOKEN } from './vocab.js';
+import { seededRandom } from '../util/random.js';
 
 export type ConcreteVectorFormat = Exclude<VectorFormat, 'auto'>;
 
@@ -194,7 +195,7 @@ function fillMissing(
 ): void {
   if (oov === 'zeros' || missing.length === 0) return;
   if (oov === 'random') {
-    const rand = mulberry32(seed);
+    const rand = seededRandom(seed);
     for (const id of missing) {
       for (let j = 0; j < dim; j++) matrix[id * dim + j] = (rand() * 2 - 1) * RANDOM_SCALE;
     }
@@ -210,18 +211,6 @@ function fillMissing(
   if (n === 0) return;
   for (let j = 0; j < dim; j++) mean[j] /= n;
   for (const id of missing) matrix.set(mean, id * dim);
-}
-
-/** Small seeded PRNG (mulberry32): same seed, same OOV rows, on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

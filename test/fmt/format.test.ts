@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { formatSource } from '../../src/fmt/format.js';
 import { checkText } from '../../src/program.js';
 import { parseSource } from '../../src/syntax/parse.js';
+import { seededRandom } from '../../src/util/random.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const specsDir = join(root, 'specs');
@@ -98,21 +99,9 @@ describe('formatSource', () => {
   });
 });
 
-/** mulberry32, seeded so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // RNNC_FMT_SEED=N tries another sequence.
 test('random programs with random whitespace and comments: idempotent, same comments, same meaning', () => {
-  const random = rng(Number(process.env.RNNC_FMT_SEED ?? 7));
+  const random = seededRandom(Number(process.env.RNNC_FMT_SEED ?? 7));
   const int = (n: number): number => Math.floor(random() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   let commentId = 0;

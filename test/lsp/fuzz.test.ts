@@ -4,18 +4,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LineIndex } from '../../src/diagnostics/positions.js';
 import { checkText } from '../../src/program.js';
 import { LspClient } from './client.js';
-
-/** mulberry32: a tiny seeded generator, so a failure replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/util/random.js';
 
 // RNNC_FUZZ_SEED=N tries another sequence.
 const SEED = Number(process.env.RNNC_FUZZ_SEED ?? 20240611);
@@ -35,7 +24,7 @@ afterAll(() => {
 });
 
 test('the server survives 300 random edits (garbage, half-typed text, huge lines) and keeps answering', async () => {
-  const random = rng(SEED);
+  const random = seededRandom(SEED);
   const int = (n: number): number => Math.floor(random() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   client = await LspClient.start();

@@ -4,7 +4,7 @@ import { parseArgs, UsageError } from '../../src/cli/args.js';
 import { ProgressPrinter } from '../../src/cli/commands/train.js';
 import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/train/demo-data.js';
 import { computeMetrics, crossEntropy, formatMetrics } from '../../src/train/metrics.js';
-import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/train/random.js';
+import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/util/random.js';
 import { DEFAULT_SETTINGS, effectiveSettings, SETTINGS_OPTIONS, settingsFromArgs } from '../../src/train/settings.js';
 import { tokenize } from '../../src/train/tokenizer.js';
 import { headOf, seededSplit, TrainError } from '../../src/train/trainer.js';
