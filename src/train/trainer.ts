@@ -221,20 +221,34 @@ function fingerprint(examples: readonly Example[]): string {
   return h.digest('hex');
 }
 
-/** Ids of texts, trimmed to the longest row: padding is masked, so trailing pad columns change nothing. */
-function batchIds(tf: TfModule, vocab: Vocab, maxlen: number, encoded: Int32Array, rows: readonly number[]): Tf.Tensor2D {
-  let len = 1;
-  for (const r of rows) {
-    for (let j = maxlen - 1; j >= len; j--) {
-      if (encoded[r * maxlen + j] !== 0) {
-        len = j + 1;
-        break;
+/**
+ * Ids of texts for one batch. With masked padding, trailing pad columns change nothing, so the
+ * batch is cut to its longest text (faster); without a mask the RNN reads padding, so every
+ * batch keeps the full maxlen and a text's result never depends on its batch companions.
+ * Never narrower than 2 steps: tfjs's RNN gradient fails on a one-step sequence (tf.stack of
+ * a single step), and a masked extra pad column is free.
+ */
+function batchIds(tf: TfModule, maxlen: number, encoded: Int32Array, rows: readonly number[], trim: boolean): Tf.Tensor2D {
+  let len = trim ? Math.min(2, maxlen) : maxlen;
+  if (trim) {
+    for (const r of rows) {
+      for (let j = maxlen - 1; j >= len; j--) {
+        if (encoded[r * maxlen + j] !== 0) {
+          len = j + 1;
+          break;
+        }
       }
     }
   }
-  const out = new Int32Array(rows.length * len);
-  rows.forEach((r, k) => out.set(encoded.subarray(r * maxlen, r * maxlen + len), k * len));
-  return tf.tensor2d(out, [rows.length, len], 'int32');
+  const width = Math.max(len, trim ? 2 : 1);
+  const out = new Int32Array(rows.length * width);
+  rows.forEach((r, k) => out.set(encoded.subarray(r * maxlen, r * maxlen + len), k * width));
+  return tf.tensor2d(out, [rows.length, width], 'int32');
+}
+
+/** Whether the model's embedding masks id 0, so that batches may be cut to their longest text. */
+function masksPadding(model: Tf.LayersModel): boolean {
+  return model.layers[0]?.getConfig()['maskZero'] === true;
 }
 
 /**
@@ -249,9 +263,10 @@ export async function predictProbabilities(tf: TfModule, model: Tf.LayersModel, 
   const encoded = vocab.encodeBatch(texts, maxlen);
   const width = (model.outputs[0]!.shape[1] as number | null) ?? 1;
   const out = new Float32Array(texts.length * width);
+  const trim = masksPadding(model);
   for (let b = 0; b < texts.length; b += PREDICT_BATCH) {
     const rows = Array.from({ length: Math.min(PREDICT_BATCH, texts.length - b) }, (_, k) => b + k);
-    const x = batchIds(tf, vocab, maxlen, encoded, rows);
+    const x = batchIds(tf, maxlen, encoded, rows, trim);
     const y = model.predict(x) as Tf.Tensor;
     out.set(await y.data(), b * width);
     tf.dispose([x, y]);
@@ -550,6 +565,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const maxlen = settings.maxlen;
   const trainIds = vocab.encodeBatch(trainSet.map((e) => e.text), maxlen);
+  const trim = masksPadding(model);
   const steps = Math.ceil(trainSet.length / settings.batch);
   const hasVal = valSet.length > 0;
 
@@ -726,7 +742,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (firstStep === 0) partial = { lossSum: 0, accSum: 0, count: 0, seconds: 0 };
     for (let step = firstStep; step < steps; step++) {
       const rows = order.slice(step * settings.batch, (step + 1) * settings.batch);
-      const x = batchIds(tf, vocab, maxlen, trainIds, rows);
+      const x = batchIds(tf, maxlen, trainIds, rows, trim);
       const y = yTensor(rows);
       const out = await withMathRandom(deriveSeed(settings.seed, STREAM_STEP, epoch, step), () => model.trainOnBatch(x, y));
       tf.dispose([x, y]);

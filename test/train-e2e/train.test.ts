@@ -124,6 +124,27 @@ describe('saved models', () => {
   });
 });
 
+describe('batch shapes', () => {
+  it('trains on one-word texts (tfjs cannot backpropagate through one time step)', async () => {
+    const words = Array.from({ length: 40 }, (_, i) => ({ text: i % 2 ? 'great' : 'awful', label: String(i % 2) }));
+    const { program } = specIn(dir, 'oneword.rnn', 'embed(8, vocab: 50) |> lstm(4) |> dense(1)');
+    const r = await trainIn(program, dir, words, { settings: quickSettings({ epochs: 1, val_split: 0 }) });
+    expect(r.history).toHaveLength(1);
+    expect(Number.isFinite(r.history[0]!.loss)).toBe(true);
+    r.model.dispose();
+  });
+
+  it('an unmasked model reads every text at full length, whatever its batch companions', async () => {
+    const { program } = specIn(dir, 'unmasked.rnn', 'embed(8, vocab: 200, mask: false) |> gru(4) |> dense(1)');
+    const r = await trainIn(program, dir, demoSlice(64), { settings: quickSettings({ epochs: 1 }) });
+    const texts = ['great', demoSlice(64)[0]!.text];
+    const together = await predictProbabilities(r.tf, r.model, r.vocab, texts);
+    const alone = await predictProbabilities(r.tf, r.model, r.vocab, [texts[0]!]);
+    expect(alone[0]).toBe(together[0]);
+    r.model.dispose();
+  });
+});
+
 describe('labels and heads', () => {
   it('three classes train a softmax head (sparse and one-hot losses) with macro metrics', async () => {
     const three = demoSlice(300).map((e, i) => ({ ...e, label: i % 5 === 0 ? 'neutral' : e.label === '1' ? 'pos' : 'neg' }));
