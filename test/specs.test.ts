@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile, check } from '../src/index.js';
 import { countParams } from '../src/compile/layers.js';
+import { formatSource } from '../src/fmt/format.js';
 
 /**
  * Every spec in specs/ with the parameter counts Keras gives for the same design,
@@ -47,6 +48,15 @@ describe('specs/', () => {
       );
     });
   }
+
+  it('every spec, experiments included, is in rnnc fmt layout', () => {
+    const all = [...specs.map((f) => `specs/${f}`), ...readdirSync('specs/experiments').map((f) => `specs/experiments/${f}`)];
+    for (const f of all) {
+      const text = readFileSync(f, 'utf8');
+      const r = formatSource(text);
+      expect('text' in r ? r.text : r, f).toBe(text);
+    }
+  });
 
   it('the worked checks from the issue', () => {
     expect(check('embed(32, vocab: 10000) |> lstm(32) |> dense(1)').analysis!.totalParams).toBe(328_353);
