@@ -1,42 +1,24 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { PretrainedSource } from '../ir/types.js';
+import type { PretrainedSource, VectorFormat } from '../ir/types.js';
+import { readVectorsHeaderSync, VectorsError } from '../train/vectors.js';
 
 /** Resolves a path written in a spec against the spec's own folder, as `#include` would. */
 export function resolveSourcePath(path: string, baseDir: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-function readHead(file: string, bytes: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
- * The dimension of a vectors file from its first line only (cheap enough for every `check`):
- * a `COUNT DIM` header (word2vec text or binary, fastText .vec), else the number of values
- * after the word (GloVe). The full reader is `train/vectors.ts`.
+ * The dimension of a vectors file from its first bytes only (cheap enough for every `check`),
+ * with the same format detection as the reader that training uses; a string is the problem.
  */
-export function vectorsDimension(file: string): number | string {
-  let head: Buffer;
+export function vectorsDimension(file: string, format: VectorFormat = 'auto'): number | string {
   try {
-    if (!statSync(file).isFile()) return `vectors file ${file} is not a file`;
-    head = readHead(file, 1 << 16);
-  } catch {
-    return `vectors file not found: ${file}`;
+    return readVectorsHeaderSync(file, format).dim;
+  } catch (e) {
+    if (e instanceof VectorsError) return e.message;
+    throw e;
   }
-  const nl = head.indexOf(10);
-  const first = head.subarray(0, nl < 0 ? head.length : nl).toString('latin1').trim();
-  const parts = first.split(/\s+/);
-  if (parts.length === 2 && /^\d+$/.test(parts[0]!) && /^\d+$/.test(parts[1]!)) return Number(parts[1]);
-  if (parts.length >= 2 && parts.slice(1).every((p) => Number.isFinite(Number(p)))) return parts.length - 1;
-  return `cannot read a vector from the first line of ${file}`;
 }
 
 /** The embedding dimension of a trained rnnc model directory, from its `spec.json`. */
@@ -55,6 +37,6 @@ export function modelEmbeddingDimension(dir: string): number | string {
 export function fileDimResolver(baseDir: string): (source: PretrainedSource) => number | string {
   return (source) => {
     const path = resolveSourcePath(source.path, baseDir);
-    return source.source === 'vectors' ? vectorsDimension(path) : modelEmbeddingDimension(path);
+    return source.source === 'vectors' ? vectorsDimension(path, source.format) : modelEmbeddingDimension(path);
   };
 }

@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { OovPolicy, VectorFormat } from '../ir/types.js';
@@ -78,7 +79,15 @@ export async function readVectorsDim(path: string, format: VectorFormat = 'auto'
 
 /** Reads only the start of a vectors file: its (detected) format, dimension and, with a header, count. */
 export async function readVectorsHeader(path: string, format: VectorFormat = 'auto'): Promise<VectorsHeader> {
-  const { sample, size } = await readSample(path);
+  return readVectorsHeaderSync(path, format);
+}
+
+/**
+ * The same as {@link readVectorsHeader}, synchronously: the checker runs inside a synchronous
+ * front end (CLI `check`, the language server) and reads only the file's first bytes.
+ */
+export function readVectorsHeaderSync(path: string, format: VectorFormat = 'auto'): VectorsHeader {
+  const { sample, size } = readSample(path);
   return sniff(path, sample, size, format).header;
 }
 
@@ -99,7 +108,7 @@ export async function loadVectors(
   vocab: { words: readonly string[] },
   opts: LoadVectorsOptions = {},
 ): Promise<LoadedVectors> {
-  const { sample, size } = await readSample(path);
+  const { sample, size } = readSample(path);
   const { header, dataStart } = sniff(path, sample, size, opts.format ?? 'auto');
   const dim = header.dim;
   if (opts.expectedDim !== undefined && opts.expectedDim !== dim) {
@@ -216,10 +225,11 @@ function fillMissing(
 // ---------------------------------------------------------------------------------------------
 // Detection
 
-async function readSample(path: string): Promise<{ sample: Buffer; size: number }> {
+/** The file's first bytes (synchronously: a few hundred KiB, read by the checker too) and its size. */
+function readSample(path: string): { sample: Buffer; size: number } {
   let size: number;
   try {
-    const st = await stat(path);
+    const st = statSync(path);
     if (!st.isFile()) throw new VectorsError(`${path} is not a file`, 'missing', path);
     size = st.size;
   } catch (e) {
@@ -227,13 +237,12 @@ async function readSample(path: string): Promise<{ sample: Buffer; size: number 
     throw new VectorsError(`vectors file not found: ${path}`, 'missing', path);
   }
   try {
-    const fh = await open(path, 'r');
+    const fd = openSync(path, 'r');
     try {
       const buf = Buffer.alloc(Math.min(SAMPLE_BYTES, size));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return { sample: buf.subarray(0, bytesRead), size };
+      return { sample: buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)), size };
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   } catch (e) {
     throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);

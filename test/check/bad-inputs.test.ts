@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkText } from '../../src/program.js';
+import { fixtureDir } from '../fixtures.js';
 import { diagnosticsOf } from '../helpers.js';
 
 /**
@@ -122,5 +123,31 @@ describe('one run reports every independent problem', () => {
     const src = 'embed(32) |> lstm(4000) |> dense(1)';
     expect(diagnosticsOf(src)).toEqual(['E3017 1:14-1:24']);
     expect(diagnosticsOf(src, { maxParams: 100_000_000 })).toEqual([]);
+  });
+});
+
+describe('pretrained sources read by the checker', () => {
+  const { fixture } = fixtureDir('check-vectors');
+
+  it('takes the dimension from GloVe, word2vec (text and binary) and fastText headers', () => {
+    const glove = fixture('g.txt', 'the 0.1 0.2 0.3\ngood 1 2 3\n');
+    const vec = fixture('f.vec', '2 4\nthe 1 2 3 4\ngood 5 6 7 8\n');
+    const floats = Buffer.from(new Float32Array([1, 2, 3, 4, 5]).buffer);
+    const bin = fixture('w.bin', Buffer.concat([Buffer.from('1 5\nthe '), floats]));
+    for (const [file, dim] of [[glove, 3], [vec, 4], [bin, 5]] as const) {
+      const r = checkText(`embed(pretrained: vectors(${JSON.stringify(file)})) |> lstm(2) |> dense(1)`, { fileName: 'v.rnn' });
+      expect(r.diagnostics, file).toEqual([]);
+      expect(r.program!.layers[0]).toMatchObject({ output_dim: dim });
+    }
+  });
+
+  it('reports a format that contradicts the file, and a dimension that contradicts embed', () => {
+    const vec = fixture('f.vec', '2 4\nthe 1 2 3 4\ngood 5 6 7 8\n');
+    const src = `let pretrained = vectors(${JSON.stringify(vec)}, format: glove)\nembed(pretrained) |> lstm(2) |> dense(1)`;
+    const r = checkText(src, { fileName: 'v.rnn' });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['E3020']);
+    expect(r.diagnostics[0]!.message).toContain('word2vec/fastText header');
+    const mismatch = `let pretrained = vectors(${JSON.stringify(vec)})\nembed(8, pretrained) |> lstm(2) |> dense(1)`;
+    expect(diagnosticsOf(mismatch).map((d) => d.split(' ')[0])).toEqual(['E3019']);
   });
 });
