@@ -3,19 +3,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, type Example } from '../../src/train/readers.js';
 import { evaluate, loadTrained, predictProbabilities, seededSplit } from '../../src/train/trainer.js';
-import { hasSharedData, SHARED_DATA, sharedFile } from '../train/helpers/real-data.js';
+import { hasSharedData, reportSharedData, sharedFile } from '../train/helpers/real-data.js';
 import { rnnc, tempDir } from './helpers.js';
 
 /**
  * Training on real data from `../shared/data` (not in the repository: a user's clone has no
  * such folder, so these register only when it exists; the test below always runs and says so).
  */
-it('real-data training tests', () => {
-  if (!hasSharedData) {
-    console.log(`real-data training tests did not run: ${SHARED_DATA} not found (it holds the Rotten Tomatoes and GloVe files)`);
-  }
-  expect(true).toBe(true);
-});
+reportSharedData('training');
 
 const tsv = (rows: readonly Example[]): string => `label\ttext\n${rows.map((e) => `${e.label}\t${e.text}\n`).join('')}`;
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareLabels, DataError, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
-import { hasSharedData, SHARED_DATA, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('readers');
@@ -361,10 +361,7 @@ it('decodeCp1252 maps 0x80-0x9F to Windows-1252 punctuation', () => {
 });
 
 // Real datasets (../shared/data beside the repo): only registered when present.
-it('real data is available (or says plainly that the real-data tests did not run)', () => {
-  if (!hasSharedData) console.warn(`real data not found at ${SHARED_DATA}, real-data reader tests not run`);
-  expect(typeof hasSharedData).toBe('boolean');
-});
+reportSharedData('reader');
 
 if (hasSharedData) {
   describe('real data', () => {

@@ -13,7 +13,7 @@ import {
   VectorsError,
   type LoadVectorsOptions,
 } from '../../src/train/vectors.js';
-import { hasSharedData, SHARED_DATA, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('vectors');
@@ -292,10 +292,7 @@ it('streams a 200,000-line file: memory stays far below the file size, only voca
   expect(peak).toBeLessThan(4e6);
 });
 
-it('real data is available (or says plainly that the real-data tests did not run)', () => {
-  if (!hasSharedData) console.warn(`real data not found at ${SHARED_DATA}, real-data vector tests not run`);
-  expect(typeof hasSharedData).toBe('boolean');
-});
+reportSharedData('vector');
 
 if (hasSharedData) {
   describe('real data', () => {

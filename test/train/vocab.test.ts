@@ -8,7 +8,7 @@ import {
   TokenPatternError,
 } from '../../src/train/tokenizer.js';
 import { OOV_ID, PAD_ID, Vocab, VocabError, type VocabJSON } from '../../src/train/vocab.js';
-import { hasSharedData, SHARED_DATA, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
 
 describe('tokenizer', () => {
   it('keeps inner apostrophes and hyphens, numbers with separators, and splits punctuation', () => {
@@ -140,10 +140,7 @@ describe('Vocab', () => {
   });
 });
 
-it('real data is available (or says plainly that the real-data tests did not run)', () => {
-  if (!hasSharedData) console.warn(`real data not found at ${SHARED_DATA}, real-data vocabulary tests not run`);
-  expect(typeof hasSharedData).toBe('boolean');
-});
+reportSharedData('vocabulary');
 
 if (hasSharedData) {
   describe('real data', () => {

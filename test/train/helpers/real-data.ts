@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 
 /** The repository root (this file is test/train/helpers/real-data.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -16,4 +17,15 @@ export const hasSharedData = existsSync(SHARED_DATA);
 
 export function sharedFile(...parts: string[]): string {
   return join(SHARED_DATA, ...parts);
+}
+
+/**
+ * Registers the one test of a file that always runs: it says plainly when the file's
+ * real-data tests could not run, and otherwise checks the data folder is really there.
+ */
+export function reportSharedData(what: string): void {
+  it(`real data is available (or says plainly that the real-data ${what} tests did not run)`, () => {
+    if (!hasSharedData) console.warn(`real data not found at ${SHARED_DATA}, real-data ${what} tests not run`);
+    else expect(readdirSync(SHARED_DATA).length).toBeGreaterThan(0);
+  });
 }
