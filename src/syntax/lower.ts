@@ -4,6 +4,7 @@ import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Fix, Span } from '../diagnostics/types.js';
 import { DEFAULT_VOCAB } from '../ir/normalize.js';
 import {
+  CELL_KINDS,
   IR_FORMAT,
   IR_VERSION,
   type Activation,
@@ -653,7 +654,7 @@ class Lowerer {
     const v = this.required(call, spec, 'cell', this.given(args, 'cell'));
     const merge = this.enumValue<MergeMode>(args, spec, 'merge');
     if (!v || merge === null) return { t: 'error', span: call.span };
-    if (v.t !== 'layers' || v.items.length !== 1 || !['simple_rnn', 'lstm', 'gru'].includes(v.items[0]!.layer.kind)) {
+    if (v.t !== 'layers' || v.items.length !== 1 || !(CELL_KINDS as readonly string[]).includes(v.items[0]!.layer.kind)) {
       const what = v.t === 'layers' && v.items.length === 1 ? `\`${SURFACE_NAME[v.items[0]!.layer.kind]}\`` : describeValue(v);
       this.report('CannotWrap', v.span, `\`bi\` wraps one recurrent layer, not ${what}`, {
         label: 'not rnn, lstm or gru',

@@ -1,20 +1,11 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../train/demo-data.js';
 import { DATASETS, defaultCacheDir, FetchError, fetchDataset, renderProgress, type DatasetName } from '../../train/fetch.js';
 import { readDataset } from '../../train/readers.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../frontend.js';
 import type { Io } from '../io.js';
+import { writeFileAtomic } from '../../util/write-atomic.js';
 import { handleError, reportError } from './train.js';
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const target = resolve(path);
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, target);
-}
 
 async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined): Promise<number> {
   if (!name) throw new UsageError(`which dataset? known: ${Object.keys(DATASETS).join(', ')}`);
@@ -75,7 +66,7 @@ export async function runData(io: Io, args: ParsedArgs): Promise<number> {
       const tsv = demoCorpusTsv();
       const out = optString(args, 'out');
       if (out) {
-        await writeAtomic(out, tsv);
+        writeFileAtomic(out, tsv);
         io.err(`wrote ${out}: ${DEMO_SIZE} examples (seed ${DEMO_SEED})\n`);
       } else {
         io.out(tsv);

@@ -1,27 +1,9 @@
-import { chmodSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { diag } from '../../diagnostics/codes.js';
 import { formatSource } from '../../fmt/format.js';
 import { optFlag, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE } from '../frontend.js';
 import { loadSource, printDiagnostics, type Io } from '../io.js';
-
-/** Writes through a temporary file in the same folder and a rename, so a crash never leaves half a file. */
-function writeAtomically(file: string, text: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.rnnc-fmt.tmp`);
-  try {
-    writeFileSync(tmp, text, 'utf8');
-    chmodSync(tmp, statSync(file).mode & 0o7777);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was written, or it is already gone.
-    }
-    throw e;
-  }
-}
+import { writeFileAtomic } from '../../util/write-atomic.js';
 
 /**
  * `rnnc fmt FILE… [--check]`: rewrites each file in the canonical layout (`-` formats standard
@@ -76,7 +58,7 @@ export async function runFmt(io: Io, args: ParsedArgs): Promise<number> {
       continue;
     }
     try {
-      writeAtomically(file, r.text);
+      writeFileAtomic(file, r.text);
     } catch (e) {
       printDiagnostics(io, file, '', [diag('CannotWrite', { start: 0, end: 0 }, `cannot write ${file}: ${(e as Error).message}`)]);
       worse(EXIT_USAGE);
