@@ -4,6 +4,7 @@
 // TensorFlow.js stays external and is imported only by the commands that run a model;
 // code splitting keeps each command's code in its own lazily loaded chunk.
 import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,3 +24,9 @@ await build({
   mainFields: ['module', 'main'],
   logLevel: 'warning',
 });
+
+// The kernels' WebAssembly module (committed, built by `npm run build:wasm`) beside the compiled
+// code: src/kernels/runtime.ts finds it at ../kernels/rnn.wasm from dist/kernels/ and from
+// dist/cli-bundle/ alike.
+mkdirSync(`${root}dist/kernels`, { recursive: true });
+copyFileSync(`${root}src/kernels/rnn.wasm`, `${root}dist/kernels/rnn.wasm`);
