@@ -1,9 +1,21 @@
 import type * as Tf from '@tensorflow/tfjs';
+import { applyKernels, type FuseReport } from '../kernels/fuse.js';
+import { loadKernels, type KernelRuntime } from '../kernels/runtime.js';
+import { registerKernelFixes } from '../kernels/stock.js';
 
 type TfModule = typeof Tf;
 
+export { registerKernelFixes, unsortedSegmentSumKernel } from '../kernels/stock.js';
+
 /** The backends rnnc can run on, fastest first. `node` is `@tensorflow/tfjs-node` (tfjs backend `tensorflow`). */
 export type BackendName = 'node' | 'wasm' | 'cpu';
+
+/**
+ * How recurrent layers run: `fused`, rnnc's WebAssembly kernels (a whole sequence, forward and
+ * backward, as one op; src/kernels/), or `stock`, tfjs-layers' own step-by-step ops.
+ */
+export type KernelMode = 'fused' | 'stock';
+export const KERNEL_MODES: readonly KernelMode[] = ['fused', 'stock'];
 
 /** Options for {@link loadTf}. */
 export interface LoadTfOptions {
@@ -11,7 +23,14 @@ export interface LoadTfOptions {
   backend?: BackendName;
   /** Imports `@tensorflow/tfjs-node`; injectable so tests can simulate it loading or missing. */
   importNode?: () => Promise<unknown>;
+  /** Default `fused`; if the fused kernels cannot start, `stock` with a note. */
+  kernels?: KernelMode;
+  /** Threads for the fused kernels (default: the machine's cores, at most 8). */
+  threads?: number;
 }
+
+/** The run-time choices a command takes from its flags: backend, kernels, threads. */
+export type RuntimeOptions = Pick<LoadTfOptions, 'backend' | 'kernels' | 'threads'>;
 
 /** A ready tfjs with its backend set. */
 export interface LoadedTf {
@@ -19,6 +38,39 @@ export interface LoadedTf {
   backend: BackendName;
   /** Why a faster backend was skipped, when one was. */
   note?: string;
+  /** The fused kernels, or null when recurrent layers run on stock tfjs kernels. */
+  kernels: KernelRuntime | null;
+  /** Why the fused kernels are not used, or use fewer threads than asked for. */
+  kernelNote?: string;
+}
+
+/** Where a model runs, for messages: backend, kernels, and the layers left on stock kernels. */
+export interface RuntimeReport {
+  backend: BackendName;
+  note?: string;
+  /** `fused, N threads` or `stock`. */
+  kernels: string;
+  kernelNote?: string;
+  /** Recurrent layers that run on stock tfjs kernels although fused ones were asked for, and why. */
+  stockLayers: FuseReport['stock'];
+}
+
+/** Puts the fused kernels under `model` (unless stock kernels were asked for) and reports where it runs. */
+export function prepareModel(loaded: LoadedTf, model: Tf.LayersModel): RuntimeReport {
+  const fusion = applyKernels(loaded.tf, model, loaded);
+  return {
+    backend: loaded.backend,
+    ...(loaded.note ? { note: loaded.note } : {}),
+    kernels: kernelsLabel(loaded),
+    ...(loaded.kernelNote ? { kernelNote: loaded.kernelNote } : {}),
+    stockLayers: fusion.stock,
+  };
+}
+
+/** `fused, 2 threads` or `stock`, for messages and metrics.json. */
+export function kernelsLabel(loaded: Pick<LoadedTf, 'kernels'>): string {
+  const t = loaded.kernels?.threads;
+  return t === undefined ? 'stock' : `fused, ${t} thread${t === 1 ? '' : 's'}`;
 }
 
 /** A requested backend cannot start. The CLI reports it as E4003 (backend unavailable). */
@@ -45,71 +97,6 @@ const defaultImportNode = (): Promise<unknown> => import(NODE_PACKAGE as string)
 function reason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.split('\n')[0]!.trim();
-}
-
-// Kernel inputs/outputs as the kernel registry hands them over (tfjs's `TensorInfo`).
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: Tf.DataType;
-}
-
-// The two backend methods the kernel needs; both the cpu and the wasm backend have them.
-interface KernelStorage {
-  readSync(dataId: object): ArrayLike<number>;
-  write(values: Float32Array | Int32Array, shape: number[], dtype: Tf.DataType): object;
-}
-
-/**
- * `UnsortedSegmentSum` in plain JS, O(ids × row size): out[ids[i]] += x[i]. It is the
- * gradient of `gather`, i.e. of the embedding lookup. wasm has no such kernel (training
- * any embedding model fails), and cpu's loops over every segment — the whole vocabulary —
- * building tensors, which took ~28 s per gradient at a 10,000-word vocabulary. Segment
- * ids outside [0, numSegments) are dropped, as in TensorFlow.
- */
-export function unsortedSegmentSumKernel(args: {
-  inputs: Tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: Tf.NamedAttrMap;
-}): TensorInfo {
-  const x = args.inputs['x'] as TensorInfo;
-  const segmentIds = args.inputs['segmentIds'] as TensorInfo;
-  const numSegments = Number(args.attrs?.['numSegments']);
-  // The registry types `backend` as `{}`; cpu and wasm both implement readSync/write.
-  const backend = args.backend as KernelStorage;
-  const xs = backend.readSync(x.dataId);
-  const ids = backend.readSync(segmentIds.dataId);
-  const rowShape = x.shape.slice(segmentIds.shape.length);
-  const row = rowShape.reduce((a, d) => a * d, 1);
-  const out = x.dtype === 'int32' ? new Int32Array(numSegments * row) : new Float32Array(numSegments * row);
-  for (let i = 0; i < ids.length; i++) {
-    const s = ids[i]!;
-    if (s < 0 || s >= numSegments) continue;
-    const o = s * row;
-    const p = i * row;
-    for (let j = 0; j < row; j++) out[o + j]! += xs[p + j]!;
-  }
-  const shape = [numSegments, ...rowShape];
-  return { dataId: backend.write(out, shape, x.dtype), shape, dtype: x.dtype };
-}
-
-/**
- * Registers rnnc's kernel fixes: `UnsortedSegmentSum` on wasm (missing) and on cpu
- * (replacing the slow one). Idempotent. Everything else an embedding → (bi)RNN → dense
- * model needs to train with masking, dropout and any of rnnc's optimizers and losses is
- * already on wasm in tfjs 4.22 (checked by the tests). Returns the kernels (re)registered.
- */
-export function registerKernelFixes(tf: TfModule): string[] {
-  const done: string[] = [];
-  for (const backendName of ['wasm', 'cpu']) {
-    const existing = tf.getKernel('UnsortedSegmentSum', backendName);
-    if (existing?.kernelFunc === unsortedSegmentSumKernel) continue;
-    if (existing && backendName === 'wasm') continue; // a future tfjs shipping its own: keep it
-    if (existing) tf.unregisterKernel('UnsortedSegmentSum', backendName);
-    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: unsortedSegmentSumKernel });
-    done.push(`UnsortedSegmentSum@${backendName}`);
-  }
-  return done;
 }
 
 async function trySetBackend(tf: TfModule, name: string): Promise<boolean> {
@@ -173,7 +160,17 @@ export async function loadTf(opts: LoadTfOptions = {}): Promise<LoadedTf> {
   const ready = async (backend: BackendName, note?: string): Promise<LoadedTf> => {
     registerKernelFixes(tf);
     await tf.ready();
-    return note ? { tf, backend, note } : { tf, backend };
+    let kernels: KernelRuntime | null = null;
+    let kernelNote: string | undefined;
+    if (opts.kernels !== 'stock') {
+      try {
+        kernels = await loadKernels(opts.threads === undefined ? {} : { threads: opts.threads });
+        kernelNote = kernels.note;
+      } catch (err) {
+        kernelNote = `the fused kernels could not start (${reason(err)}); recurrent layers run on stock tfjs kernels`;
+      }
+    }
+    return { tf, backend, ...(note ? { note } : {}), kernels, ...(kernelNote ? { kernelNote } : {}) };
   };
 
   if (opts.backend) {
