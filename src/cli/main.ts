@@ -2,6 +2,7 @@ import { parseArgs, UsageError, usageLines, type OptionSpec, type ParsedArgs } f
 import { EXIT_USAGE, FRONTEND_OPTIONS } from './frontend.js';
 import { processIo, type Io } from './io.js';
 import { SETTINGS_OPTIONS } from '../train/settings.js';
+import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
 
 interface Command {
   name: string;
@@ -15,7 +16,6 @@ interface Command {
 }
 
 const FORMAT: OptionSpec = { name: 'format', value: 'string', help: 'text (default) or json' };
-const BACKEND: OptionSpec = { name: 'backend', value: 'string', help: 'node, wasm or cpu (default: node if installed, else wasm)' };
 const OUT: OptionSpec = { name: 'out', short: 'o', value: 'string', help: 'output directory' };
 
 // Each command's module is imported only when it runs, so `check` never loads TensorFlow.
@@ -42,7 +42,7 @@ const COMMANDS: Command[] = [
     name: 'compile',
     usage: 'rnnc compile FILE -o DIR',
     summary: 'build the TensorFlow.js model and write model.json, weights.bin, spec.json',
-    options: [OUT, FORMAT, BACKEND, ...FRONTEND_OPTIONS],
+    options: [OUT, FORMAT, ...RUNTIME_OPTIONS, ...FRONTEND_OPTIONS],
     min: 1,
     max: 1,
     run: async (io, a) => (await import('./commands/compile.js')).runCompile(io, a),
@@ -57,7 +57,7 @@ const COMMANDS: Command[] = [
       { name: 'resume', help: 'continue from the checkpoint in -o DIR' },
       { name: 'quiet', help: 'plain lines, one per epoch, instead of a progress bar' },
       FORMAT,
-      BACKEND,
+      ...RUNTIME_OPTIONS,
       ...SETTINGS_OPTIONS,
       ...FRONTEND_OPTIONS,
     ],
@@ -74,7 +74,7 @@ const COMMANDS: Command[] = [
       { name: 'label-column', value: 'string', help: 'label column in TSV/CSV data' },
       { name: 'text-column', value: 'string', help: 'text column in TSV/CSV data' },
       FORMAT,
-      BACKEND,
+      ...RUNTIME_OPTIONS,
     ],
     min: 1,
     max: 1,
@@ -84,7 +84,7 @@ const COMMANDS: Command[] = [
     name: 'predict',
     usage: 'rnnc predict DIR [TEXT…]',
     summary: 'label and probability of each text (none given: one per line from stdin)',
-    options: [FORMAT, BACKEND],
+    options: [FORMAT, ...RUNTIME_OPTIONS],
     min: 1,
     max: Infinity,
     run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
@@ -99,7 +99,7 @@ const COMMANDS: Command[] = [
       { name: 'test-split', value: 'string', help: 'fraction of --data held out for testing, e.g. 0.1' },
       { name: 'out', short: 'o', value: 'string', help: 'also write the table as Markdown, with the command line' },
       { name: 'quiet', help: 'plain lines, one per epoch' },
-      BACKEND,
+      ...RUNTIME_OPTIONS,
       ...SETTINGS_OPTIONS,
       ...FRONTEND_OPTIONS,
     ],
@@ -201,8 +201,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (n > command.max) throw new UsageError(`too many arguments: ${args.positionals.slice(command.max).join(' ')}`);
     const format = args.options.get('format');
     if (format !== undefined && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
-    const backend = args.options.get('backend');
-    if (backend !== undefined && !['node', 'wasm', 'cpu'].includes(String(backend))) throw new UsageError(`--backend must be node, wasm or cpu, got ${String(backend)}`);
+    checkRuntimeArgs(args);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`rnnc ${command.name}: ${e.message}\n\n${commandHelp(command)}\n`);

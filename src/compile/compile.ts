@@ -2,7 +2,7 @@ import type * as Tf from '@tensorflow/tfjs';
 import { resolveSourcePath } from '../check/externals.js';
 import type { CodeName } from '../diagnostics/codes.js';
 import type { Program } from '../ir/types.js';
-import { BackendError, loadTf, type BackendName } from './backend.js';
+import { BackendError, loadTf, prepareModel, type RuntimeOptions, type RuntimeReport } from './backend.js';
 import { buildModel } from './layers.js';
 import { ModelIoError, saveModel } from './save.js';
 
@@ -17,8 +17,7 @@ export class CompileError extends Error {
   }
 }
 
-export interface CompileOptions {
-  backend?: BackendName;
+export interface CompileOptions extends RuntimeOptions {
   /** The spec's folder: relative pretrained paths are made absolute in the written spec.json. */
   baseDir?: string;
   /** Write model.json, weights.bin and spec.json here (atomically). */
@@ -29,11 +28,9 @@ export interface CompileOptions {
   extraFiles?: Record<string, string | Buffer>;
 }
 
-export interface Compiled {
+export interface Compiled extends RuntimeReport {
   tf: typeof Tf;
   model: Tf.LayersModel;
-  backend: BackendName;
-  note?: string;
   /** The IR as written to spec.json. */
   spec: Program;
 }
@@ -53,13 +50,14 @@ export function specForSaving(program: Program, baseDir: string | undefined): Pr
 export async function compileProgram(program: Program, options: CompileOptions = {}): Promise<Compiled> {
   let loaded;
   try {
-    loaded = await loadTf({ backend: options.backend });
+    loaded = await loadTf({ backend: options.backend, kernels: options.kernels, threads: options.threads });
   } catch (e) {
     if (e instanceof BackendError) throw new CompileError('BackendUnavailable', e.message, e.help);
     throw e;
   }
   const { tf } = loaded;
   const model = buildModel(tf, program, { maxlen: options.maxlen ?? program.train?.maxlen ?? null });
+  const where = prepareModel(loaded, model);
   const spec = specForSaving(program, options.baseDir);
   if (options.outDir) {
     try {
@@ -69,5 +67,5 @@ export async function compileProgram(program: Program, options: CompileOptions =
       throw e;
     }
   }
-  return { tf, model, backend: loaded.backend, note: loaded.note, spec };
+  return { tf, model, ...where, spec };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
-import { BackendError, loadTf, type BackendName, type LoadedTf } from '../compile/backend.js';
+import { BackendError, kernelsLabel, loadTf, prepareModel, type BackendName, type LoadedTf, type RuntimeOptions, type RuntimeReport } from '../compile/backend.js';
 import { specForSaving } from '../compile/compile.js';
 import { buildModel, countParams, type ParamCounts } from '../compile/layers.js';
 import { loadModel, ModelIoError, saveModel } from '../compile/save.js';
@@ -80,7 +80,7 @@ export interface EpochRecord {
 
 /** Progress of a run, for the CLI's progress bar and plain lines. */
 export type TrainEvent =
-  | { type: 'backend'; backend: BackendName; note?: string }
+  | ({ type: 'backend' } & RuntimeReport)
   | { type: 'data'; train: number; val: number; labels: string[]; vocabSize: number; distinctWords: number }
   | { type: 'embedding'; report: EmbeddingInitReport }
   | { type: 'resume'; epoch: number; step: number; steps: number }
@@ -106,7 +106,8 @@ export interface TrainOptions {
   outDir?: string;
   /** Continue from the checkpoint in `outDir`. */
   resume?: boolean;
-  backend?: BackendName;
+  /** Backend, kernels and threads (flags). */
+  runtime?: RuntimeOptions;
   /** A tfjs already loaded (experiment reuses one). */
   loaded?: LoadedTf;
   onEvent?: (e: TrainEvent) => void;
@@ -122,6 +123,8 @@ export interface TrainResult {
   labels: string[];
   head: HeadKind;
   backend: BackendName;
+  /** `fused, N threads` or `stock`. */
+  kernels: string;
   history: EpochRecord[];
   /** Epoch whose weights the model holds (best validation loss; the last epoch without validation). */
   bestEpoch: number;
@@ -538,16 +541,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // Backend and model.
   let loaded: LoadedTf;
   try {
-    loaded = opts.loaded ?? (await loadTf({ backend: opts.backend }));
+    loaded = opts.loaded ?? (await loadTf(opts.runtime));
   } catch (e) {
     if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
     throw e;
   }
   const { tf } = loaded;
-  emit({ type: 'backend', backend: loaded.backend, ...(loaded.note ? { note: loaded.note } : {}) });
 
   // Variable-length input (maxlen lives in vocab.json): batches are cut to their longest text.
   const model = withMathRandom(deriveSeed(settings.seed, STREAM_INIT), () => buildModel(tf, program, { maxlen: null }));
+  emit({ type: 'backend', ...prepareModel(loaded, model) });
   let embeddingReport: EmbeddingInitReport | undefined;
   try {
     if (!state) {
@@ -672,6 +675,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       history,
       settings,
       backend: loaded.backend,
+      kernels: kernelsLabel(loaded),
       data: { ...opts.data, train: trainSet.length, validation: valSet.length, labels },
       vocab: { size: vocab.size, input_dim: embedding.input_dim, maxlen, ...(vocab.stats ? { distinct_words: vocab.stats.distinctWords, kept_words: vocab.stats.keptWords } : {}) },
       ...(embeddingReport ? { embedding: embeddingReport } : {}),
@@ -705,6 +709,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       labels,
       head: head.kind,
       backend: loaded.backend,
+      kernels: kernelsLabel(loaded),
       history,
       bestEpoch,
       stoppedEarly,
@@ -820,17 +825,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 }
 
 /** A trained model directory loaded for eval and predict. */
-export interface TrainedModel {
+export interface TrainedModel extends RuntimeReport {
   tf: TfModule;
   model: Tf.LayersModel;
   vocab: Vocab;
   head: HeadKind;
-  backend: BackendName;
-  note?: string;
 }
 
-/** Loads a directory written by `rnnc train` (model.json, weights.bin, vocab.json, spec.json). */
-export async function loadTrained(dir: string, backend?: BackendName): Promise<TrainedModel> {
+/**
+ * Loads a directory written by `rnnc train` (model.json, weights.bin, vocab.json, spec.json)
+ * on the chosen backend, with the fused kernels under its recurrent layers unless `stock`.
+ */
+export async function loadTrained(dir: string, runtime: RuntimeOptions = {}): Promise<TrainedModel> {
   let vocab: Vocab;
   try {
     vocab = Vocab.fromJSON(await readJson(join(dir, VOCAB_JSON), `not a trained rnnc model (no ${VOCAB_JSON})`));
@@ -841,7 +847,7 @@ export async function loadTrained(dir: string, backend?: BackendName): Promise<T
   if (vocab.maxlen === undefined) throw new TrainError(`${join(dir, VOCAB_JSON)} has no maxlen`, 'E4006', 2);
   let loaded: LoadedTf;
   try {
-    loaded = await loadTf({ backend });
+    loaded = await loadTf(runtime);
   } catch (e) {
     if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
     throw e;
@@ -859,7 +865,7 @@ export async function loadTrained(dir: string, backend?: BackendName): Promise<T
   if (vocab.labels.length !== expected) {
     throw new TrainError(`${dir}: the model has ${width} output${width === 1 ? '' : 's'} but vocab.json lists ${vocab.labels.length} labels`, 'E4006', 2);
   }
-  return { tf: loaded.tf, model, vocab, head, backend: loaded.backend, ...(loaded.note ? { note: loaded.note } : {}) };
+  return { tf: loaded.tf, model, vocab, head, ...prepareModel(loaded, model) };
 }
 
 /** Summarizes reader problems for messages: the first `limit` with file:line, then a count. */

@@ -199,6 +199,32 @@ describe('rnnc compile', () => {
     expect(w.stderr).not.toMatch(stackTrace);
   });
 
+  it('says which kernels run the recurrent layers: fused by default, --kernels stock, --threads N', () => {
+    const fused = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-fused'), '--backend', 'wasm', '--threads', '1']);
+    expect(fused.code).toBe(0);
+    expect(fused.stderr).toContain('backend: wasm; kernels: fused, 1 thread\n');
+    const stock = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-stock'), '--backend', 'wasm', '--kernels', 'stock']);
+    expect(stock.code).toBe(0);
+    expect(stock.stderr).toContain('backend: wasm; kernels: stock\n');
+    // The model files do not depend on the kernels.
+    expect(readFileSync(join(dir, 'k-stock', 'model.json'), 'utf8')).toBe(readFileSync(join(dir, 'k-fused', 'model.json'), 'utf8'));
+    // A layer the kernels do not cover is named once, with the reason.
+    const rd = file('rd.rnn', 'embed(8, vocab: 50) |> lstm(4, recurrent_dropout: 0.1) |> dense(1)\n');
+    const note = rnnc(['compile', rd, '-o', join(dir, 'k-rd'), '--backend', 'wasm']);
+    expect(note.code).toBe(0);
+    expect(note.stderr.match(/note: layer `lstm` runs on stock tfjs kernels: recurrent_dropout is not fused\n/g)).toHaveLength(1);
+  });
+
+  it.each([
+    [['--kernels', 'fast'], '--kernels must be fused or stock, got fast'],
+    [['--threads', '0'], '--threads must be between 1 and 32, got 0'],
+    [['--threads', 'two'], '--threads needs a whole number, got "two"'],
+  ])('refuses %j with a usage error', (flags, message) => {
+    const r = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-bad'), ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
   it('fails with E4003 when the node backend is asked for but not installed', () => {
     // Installed is not enough: without its native library (downloaded at install) it cannot load.
     const hasNode = spawnSync(process.execPath, ['-e', "import('@tensorflow/tfjs-node').then(() => process.exit(0), () => process.exit(1))"], { cwd: repo }).status === 0;

@@ -28,7 +28,7 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     expect(run.stderr).toMatch(/^backend: wasm/m);
     expect(run.stderr).toMatch(/^epoch 3\/3 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}val_loss \d\.\d{4} {2}val_acc \d\.\d{4} {2}\d+s/m);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^trained 3 epochs in \d+s on wasm; kept epoch \d \(best validation loss\)\nparams: 6,401 \(6,401 trainable\)\nvalidation \(200 examples\):\n {2}examples: {2}200\n/);
+    expect(run.stdout).toMatch(/^trained 3 epochs in \d+s on wasm \(kernels: fused, \d threads?\); kept epoch \d \(best validation loss\)\nparams: 6,401 \(6,401 trainable\)\nvalidation \(200 examples\):\n {2}examples: {2}200\n/);
     for (const f of ['model.json', 'weights.bin', 'vocab.json', 'spec.json', 'metrics.json', 'checkpoint.json', 'checkpoint.bin']) {
       expect(existsSync(join(model, f)), f).toBe(true);
     }

@@ -48,7 +48,7 @@ export function trainIn(program: Program, baseDir: string, examples: Example[], 
     settings: quickSettings(),
     examples,
     data: { source: 'test', format: 'demo', examples: examples.length, problems: 0 },
-    backend: 'wasm',
+    runtime: { backend: 'wasm' },
     ...over,
   });
 }

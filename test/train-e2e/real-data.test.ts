@@ -58,7 +58,7 @@ if (hasSharedData) {
     });
 
     it('reloaded in-process, eval and predict give exactly the CLI numbers', async () => {
-      const trained = await loadTrained(model, 'wasm');
+      const trained = await loadTrained(model, { backend: 'wasm' });
       const inProcess = await evaluate(trained.tf, trained.model, trained.vocab, heldRows, trained.head);
       const cli = JSON.parse(rnnc(['eval', model, '--data', heldOut, '--format', 'json']).stdout);
       expect(cli).toEqual({ data: heldOut, problems: 0, ...inProcess });

@@ -108,7 +108,7 @@ describe('saved models', () => {
     const texts = [...heldOut.map((e) => e.text), 'the', '', 'a word never seen in training'];
     const inProcess = await predictProbabilities(r.tf, r.model, r.vocab, texts);
     const before = await evaluate(r.tf, r.model, r.vocab, heldOut, r.head);
-    const loaded = await loadTrained(out, 'wasm');
+    const loaded = await loadTrained(out, { backend: 'wasm' });
     expect(Array.from(await predictProbabilities(loaded.tf, loaded.model, loaded.vocab, texts))).toEqual(Array.from(inProcess));
     expect(await evaluate(loaded.tf, loaded.model, loaded.vocab, heldOut, loaded.head)).toEqual(before);
     // One text alone gives the same probability as inside a batch cut to a longer text.

@@ -5,7 +5,7 @@ import { optString, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE, frontEnd } from '../frontend.js';
 import { summaryJson, summaryTable } from '../format.js';
 import { printDiagnostics, type Io } from '../io.js';
-import type { BackendName } from '../../compile/backend.js';
+import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 
 /** `rnnc compile FILE -o DIR`: model.json + weights.bin + spec.json, written atomically. */
 export async function runCompile(io: Io, args: ParsedArgs): Promise<number> {
@@ -20,11 +20,11 @@ export async function runCompile(io: Io, args: ParsedArgs): Promise<number> {
   const { program, analysis } = fe.result;
   try {
     const compiled = await compileProgram(program!, {
-      backend: optString(args, 'backend') as BackendName | undefined,
+      ...runtimeFromArgs(args),
       baseDir: dirname(resolve(file)),
       outDir: out,
     });
-    io.err(`backend: ${compiled.backend}${compiled.note ? ` (${compiled.note})` : ''}\n`);
+    for (const l of runtimeLines(compiled)) io.err(`${l}\n`);
     if (optString(args, 'format') === 'json') io.out(`${JSON.stringify(summaryJson(analysis!), null, 2)}\n`);
     else io.out(`${summaryTable(basename(file), analysis!, program!.layers)}\n`);
     io.err(`wrote ${out}/model.json, ${out}/weights.bin, ${out}/spec.json\n`);

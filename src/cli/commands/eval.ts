@@ -1,9 +1,9 @@
-import type { BackendName } from '../../compile/backend.js';
 import { formatMetrics } from '../../train/metrics.js';
 import { evaluate, loadTrained } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../frontend.js';
 import type { Io } from '../io.js';
+import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 import { handleError, readDataReported } from './train.js';
 
 /** `rnnc eval DIR --data PATH`: accuracy, precision, recall, F1, confusion matrix and loss of a trained model. */
@@ -13,8 +13,8 @@ export async function runEval(io: Io, args: ParsedArgs): Promise<number> {
     const data = optString(args, 'data');
     if (!data) throw new UsageError('missing --data PATH (labelled examples to evaluate on)');
     const ds = await readDataReported(io, data, { labelColumn: optString(args, 'label-column'), textColumn: optString(args, 'text-column') });
-    const trained = await loadTrained(dir, optString(args, 'backend') as BackendName | undefined);
-    io.err(`backend: ${trained.backend}${trained.note ? ` (${trained.note})` : ''}\n`);
+    const trained = await loadTrained(dir, runtimeFromArgs(args));
+    for (const l of runtimeLines(trained)) io.err(`${l}\n`);
     const m = await evaluate(trained.tf, trained.model, trained.vocab, ds.examples, trained.head, data);
     trained.model.dispose();
     if (optString(args, 'format') === 'json') {

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { loadTf, BackendError, type BackendName, type LoadedTf } from '../../compile/backend.js';
+import { kernelsLabel, loadTf, BackendError, type LoadedTf } from '../../compile/backend.js';
 import { seededSplit, train, TrainError, evaluate, type TrainResult } from '../../train/trainer.js';
 import { DEFAULT_SETTINGS, settingsFromArgs } from '../../train/settings.js';
 import type { Example } from '../../train/readers.js';
@@ -8,6 +8,7 @@ import type { Metrics } from '../../train/metrics.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_SPEC_ERRORS, frontEnd } from '../frontend.js';
 import type { Io } from '../io.js';
+import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 import { EXIT_INTERRUPTED, handleError, interruptHandler, ProgressPrinter, readDataReported, runSettings } from './train.js';
 
 interface Row {
@@ -100,12 +101,12 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
 
     let loaded: LoadedTf;
     try {
-      loaded = await loadTf({ backend: optString(args, 'backend') as BackendName | undefined });
+      loaded = await loadTf(runtimeFromArgs(args));
     } catch (e) {
       if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
       throw e;
     }
-    progress.line(`backend: ${loaded.backend}${loaded.note ? ` (${loaded.note})` : ''}`);
+    progress.line(runtimeLines({ ...loaded, kernels: kernelsLabel(loaded) })[0]!);
 
     const rows: Row[] = [];
     const interrupt = interruptHandler(io, progress, false);
@@ -129,6 +130,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
             loaded,
             onEvent: (e) => {
               if (e.type !== 'backend') specProgress.event(e);
+              else for (const s of e.stockLayers) specProgress.line(`note: layer \`${s.layer}\` runs on stock tfjs kernels: ${s.reason}`);
             },
             shouldStop: interrupt.stop,
           });
@@ -170,7 +172,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
         '',
         markdownTable(cells),
         '',
-        `Made by \`rnnc experiment\` (rnnc 0.1.0, backend \`${loaded.backend}\`) on ${new Date().toISOString().slice(0, 10)}:`,
+        `Made by \`rnnc experiment\` (rnnc 0.1.0, backend \`${loaded.backend}\`, kernels: ${kernelsLabel(loaded)}) on ${new Date().toISOString().slice(0, 10)}:`,
         '',
         '```sh',
         command,

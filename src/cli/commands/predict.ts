@@ -1,9 +1,9 @@
-import type { BackendName } from '../../compile/backend.js';
 import { classProbability, predictedClass } from '../../train/metrics.js';
 import { loadTrained, predictProbabilities } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../frontend.js';
 import type { Io } from '../io.js';
+import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 import { handleError } from './train.js';
 
 /** Lines of standard input; a final line break does not start another text. */
@@ -26,8 +26,8 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
       if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
       texts = stdinLines(await io.stdin());
     }
-    const trained = await loadTrained(dir, optString(args, 'backend') as BackendName | undefined);
-    io.err(`backend: ${trained.backend}${trained.note ? ` (${trained.note})` : ''}\n`);
+    const trained = await loadTrained(dir, runtimeFromArgs(args));
+    for (const l of runtimeLines(trained)) io.err(`${l}\n`);
     const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
     trained.model.dispose();
     const labels = trained.vocab.labels;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { BackendName } from '../../compile/backend.js';
 import type { Program } from '../../ir/types.js';
 import { DEMO_MAXLEN, DEMO_SIZE, DEMO_SOURCE, demoCorpus } from '../../train/demo-data.js';
 import { formatMetrics } from '../../train/metrics.js';
@@ -10,6 +9,7 @@ import { problemLines, train, TrainError, type DataDescription, type TrainEvent,
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE, frontEnd } from '../frontend.js';
 import type { Io } from '../io.js';
+import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 import { formatCount } from '../../util/numbers.js';
 
 /** Exit code of a run stopped by Ctrl-C after saving its checkpoint (128 + SIGINT, as shells report). */
@@ -86,7 +86,7 @@ export class ProgressPrinter {
   event(e: TrainEvent): void {
     switch (e.type) {
       case 'backend':
-        this.line(`backend: ${e.backend}${e.note ? ` (${e.note})` : ''}`);
+        for (const l of runtimeLines(e)) this.line(l);
         break;
       case 'data':
         this.line(
@@ -199,7 +199,7 @@ function summaryLines(r: TrainResult): string[] {
   const lines: string[] = [];
   const last = r.history[r.history.length - 1];
   lines.push(
-    `trained ${r.history.length} epoch${r.history.length === 1 ? '' : 's'} in ${duration(r.trainSeconds)} on ${r.backend}` +
+    `trained ${r.history.length} epoch${r.history.length === 1 ? '' : 's'} in ${duration(r.trainSeconds)} on ${r.backend} (kernels: ${r.kernels})` +
       `${r.stoppedEarly ? ' (stopped early)' : ''}; kept epoch ${r.bestEpoch}${last && last.val_loss !== undefined ? ' (best validation loss)' : ''}`,
   );
   lines.push(`params: ${formatCount(r.params.total)} (${formatCount(r.params.trainable)} trainable)`);
@@ -241,7 +241,7 @@ export async function runTrain(io: Io, args: ParsedArgs): Promise<number> {
         data: data.description,
         outDir: out,
         resume,
-        backend: optString(args, 'backend') as BackendName | undefined,
+        runtime: runtimeFromArgs(args),
         onEvent: (e) => progress.event(e),
         shouldStop: interrupt.stop,
       });
@@ -255,7 +255,7 @@ export async function runTrain(io: Io, args: ParsedArgs): Promise<number> {
     }
     if (result.alreadyDone) io.err(`${out} has already finished training (raise --epochs to train more)\n`);
     if (json) {
-      io.out(`${JSON.stringify({ ...result.validation && { validation: result.validation }, history: result.history, best_epoch: result.bestEpoch, stopped_early: result.stoppedEarly, backend: result.backend, params: result.params, train_seconds: result.trainSeconds }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ ...result.validation && { validation: result.validation }, history: result.history, best_epoch: result.bestEpoch, stopped_early: result.stoppedEarly, backend: result.backend, kernels: result.kernels, params: result.params, train_seconds: result.trainSeconds }, null, 2)}\n`);
     } else {
       io.out(`${summaryLines(result).join('\n')}\n`);
     }
