@@ -5,7 +5,7 @@
  * module reports the same version and field count.
  */
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Activations the kernels implement, by the name tfjs-layers serializes. */
 export const ACTIVATION_IDS = {
@@ -57,8 +57,8 @@ export type RnnArgs = Record<(typeof RNN_ARGS_FIELDS)[number], number>;
 
 export const RNN_ARGS_BYTES = RNN_ARGS_FIELDS.length * 4;
 
-/** The functions a task may run; each takes one pointer (to its RnnArgs). */
-export const TASK_FUNCTIONS = ['rnnc_forward', 'rnnc_backward'] as const;
+/** The functions a task may run; each takes one pointer (to its RnnArgs, or to rnnc_gemm's 11 arguments). */
+export const TASK_FUNCTIONS = ['rnnc_forward', 'rnnc_backward', 'rnnc_gemm_task'] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
 
 /** The module's exports, as the TypeScript side calls them. */
@@ -69,5 +69,6 @@ export interface KernelExports {
   rnnc_scratch_floats(cell: number, batch: number, time: number, inputs: number, units: number, dropout: number, backward: number): number;
   rnnc_forward(args: number): void;
   rnnc_backward(args: number): void;
+  rnnc_gemm_task(args: number): void;
   rnnc_gemm(M: number, N: number, K: number, A: number, ars: number, aks: number, B: number, ldb: number, C: number, ldc: number, accumulate: number): void;
 }

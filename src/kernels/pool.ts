@@ -6,19 +6,21 @@ import { Worker } from 'node:worker_threads';
  * runs its own share, and blocks (Atomics.wait) until the workers have done theirs.
  *
  * Protocol, over an Int32Array control block in the shared memory:
- * - the caller writes the task list, then bumps the wake word of each worker that has a task
- *   and notifies it; worker k runs tasks k, k+n, k+2n… (n = threads taking part);
- * - each worker adds its finished tasks to DONE and notifies; the caller waits until DONE
- *   counts every task it handed out, so a worker never reads a task list being rewritten.
+ * - the caller writes the task list and resets the counters, then bumps the wake word of each
+ *   worker taking part and notifies it;
+ * - every thread, the caller included, claims tasks from an atomic counter (NEXT) until none
+ *   are left, so a thread the machine runs slower simply takes fewer tasks;
+ * - each worker then adds one to EXITED and notifies; the caller waits until every woken worker
+ *   has exited its loop, so no worker is still looking at the task list when it is rewritten.
  */
 
 /** Control block layout, in 32-bit words. */
 export const CONTROL = {
   COUNT: 0,
-  DONE: 1,
-  ERRORS: 2,
-  SHUTDOWN: 3,
-  THREADS: 4,
+  NEXT: 1,
+  EXITED: 2,
+  ERRORS: 3,
+  SHUTDOWN: 4,
   /** Word WAKE + k is worker k's wake counter (k ≥ 1; the caller is thread 0). */
   WAKE: 8,
   /** Task i is (function index, argument pointer) at TASKS + 2i. */
@@ -66,17 +68,16 @@ function workerMain(): void {
     Atomics.wait(ctrl, wake, seen);
     seen = Atomics.load(ctrl, wake);
     if (Atomics.load(ctrl, L.SHUTDOWN) !== 0) return;
-    const n = Atomics.load(ctrl, L.THREADS);
     const count = Atomics.load(ctrl, L.COUNT);
-    for (let i = data.index; i < count; i += n) {
+    for (let i = Atomics.add(ctrl, L.NEXT, 1); i < count; i = Atomics.add(ctrl, L.NEXT, 1)) {
       try {
         table[ctrl[L.TASKS + 2 * i]!]!(ctrl[L.TASKS + 2 * i + 1]!);
       } catch {
         Atomics.add(ctrl, L.ERRORS, 1);
       }
-      Atomics.add(ctrl, L.DONE, 1);
     }
-    Atomics.notify(ctrl, L.DONE);
+    Atomics.add(ctrl, L.EXITED, 1);
+    Atomics.notify(ctrl, L.EXITED);
   }
 }
 
@@ -165,17 +166,16 @@ export class ThreadPool {
       ctrl[CONTROL.TASKS + 2 * i] = t.fn;
       ctrl[CONTROL.TASKS + 2 * i + 1] = t.arg;
     });
-    Atomics.store(ctrl, CONTROL.THREADS, n);
-    Atomics.store(ctrl, CONTROL.DONE, 0);
-    Atomics.store(ctrl, CONTROL.ERRORS, 0);
     Atomics.store(ctrl, CONTROL.COUNT, tasks.length);
-    const handedOut = tasks.length - Math.ceil(tasks.length / n);
+    Atomics.store(ctrl, CONTROL.NEXT, 0);
+    Atomics.store(ctrl, CONTROL.EXITED, 0);
+    Atomics.store(ctrl, CONTROL.ERRORS, 0);
     for (let k = 1; k < n; k++) {
       Atomics.add(ctrl, CONTROL.WAKE + k, 1);
       Atomics.notify(ctrl, CONTROL.WAKE + k);
     }
     let failure: unknown;
-    for (let i = 0; i < tasks.length; i += n) {
+    for (let i = Atomics.add(ctrl, CONTROL.NEXT, 1); i < tasks.length; i = Atomics.add(ctrl, CONTROL.NEXT, 1)) {
       try {
         this.table[tasks[i]!.fn]!(tasks[i]!.arg);
       } catch (err) {
@@ -183,8 +183,8 @@ export class ThreadPool {
       }
     }
     // Wait for the workers even after a failure: their tasks still use the memory.
-    for (let d = Atomics.load(ctrl, CONTROL.DONE); d < handedOut; d = Atomics.load(ctrl, CONTROL.DONE)) {
-      Atomics.wait(ctrl, CONTROL.DONE, d);
+    for (let e = Atomics.load(ctrl, CONTROL.EXITED); e < n - 1; e = Atomics.load(ctrl, CONTROL.EXITED)) {
+      Atomics.wait(ctrl, CONTROL.EXITED, e);
     }
     if (failure !== undefined) throw failure;
     const errors = Atomics.load(ctrl, CONTROL.ERRORS);

@@ -32,11 +32,42 @@ export interface DirectionWeights {
 }
 
 
-/** What the forward pass keeps for the backward pass, per direction. */
+/**
+ * What a forward pass keeps for its backward pass: its buffers in the kernels' heap, per
+ * direction, left where the kernels wrote them. Freed by the backward pass or, if that never
+ * runs (a tape dropped without gradients), when the gradient function is garbage-collected.
+ */
 interface Saved {
-  gates: Float32Array;
-  cseq: Float32Array | null;
-  hseq: Float32Array;
+  dirs: Buffers[];
+  blocks: number[];
+  released: boolean;
+}
+
+/** One direction's buffers in the kernels' memory (byte offsets; 0 = none). */
+interface Buffers {
+  x: number;
+  mask: number;
+  kernel: number;
+  rkernel: number;
+  bias: number;
+  dropmask: number;
+  gates: number;
+  cseq: number;
+  hseq: number;
+  /** The output (forward) or its gradient (backward), [B, T?, outStride]. */
+  io: number;
+}
+
+const reclaimers = new WeakMap<KernelRuntime, FinalizationRegistry<number[]>>();
+
+/** Frees saved blocks whose gradient function was dropped without running. */
+function reclaimer(rt: KernelRuntime): FinalizationRegistry<number[]> {
+  let r = reclaimers.get(rt);
+  if (!r) {
+    r = new FinalizationRegistry<number[]>((blocks) => blocks.forEach((b) => rt.heap.release(b)));
+    reclaimers.set(rt, r);
+  }
+  return r;
 }
 
 /** Multipliers for inverted dropout: 0 with probability `rate`, else 1/(1 - rate). Uses Math.random (seeded by the trainer). */
@@ -47,9 +78,13 @@ function dropoutMultipliers(n: number, rate: number): Float32Array {
   return out;
 }
 
-/** Rows [b0, b1) of the batch for each of `blocks` blocks, as even as possible. */
-function batchBlocks(batch: number, blocks: number): [number, number][] {
-  const n = Math.max(1, Math.min(blocks, batch));
+/**
+ * Rows [b0, b1) of the batch per task. With several threads each direction is cut into up to
+ * 4 blocks per thread (of at least 8 rows): threads claim tasks as they go, so a thread that
+ * the machine runs slower takes fewer of them. One thread: one block.
+ */
+function batchBlocks(batch: number, threads: number, directions: number): [number, number][] {
+  const n = threads <= 1 ? 1 : Math.max(1, Math.min(Math.floor(batch / 8), Math.ceil((4 * threads) / directions)));
   return Array.from({ length: n }, (_, k) => [Math.floor((k * batch) / n), Math.floor(((k + 1) * batch) / n)] as [number, number]);
 }
 
@@ -85,7 +120,7 @@ export function fusedRecurrent(
     return tf.zeros(outShape);
   }
 
-  const blocks = batchBlocks(B, Math.floor(rt.threads / nDir));
+  const blocks = batchBlocks(B, rt.threads, nDir);
   const base = {
     cell: CELL_IDS[cfg.cell],
     act: ACTIVATION_IDS[cfg.activation],
@@ -115,21 +150,6 @@ export function fusedRecurrent(
 
   const zeroArgs = (): RnnArgs => Object.fromEntries(RNN_ARGS_FIELDS.map((f) => [f, 0])) as RnnArgs;
 
-  /** One direction's buffers in the workspace (byte offsets; 0 = none). */
-  interface Buffers {
-    x: number;
-    mask: number;
-    kernel: number;
-    rkernel: number;
-    bias: number;
-    dropmask: number;
-    gates: number;
-    cseq: number;
-    hseq: number;
-    /** The output (forward) or its gradient (backward), [B, T?, outStride]. */
-    io: number;
-  }
-
   /** The kernel arguments of direction k over batch rows [b0, b0 + bb): row-indexed buffers start at row b0. */
   const blockArgs = (ws: Workspace, k: number, b0: number, bb: number, p: Buffers, backward: boolean): RnnArgs => {
     const at = (ptr: number, rowFloats: number) => (ptr ? ptr + b0 * rowFloats * 4 : 0);
@@ -154,99 +174,95 @@ export function fusedRecurrent(
     };
   };
 
-  const forward = (keep: boolean): { out: Tf.Tensor; saved: Saved[] } => {
+  /** The forward pass; with `keep`, its inputs and states stay in the heap for {@link backward}. */
+  const forward = (keep: boolean): { out: Tf.Tensor; saved: Saved | null } => {
     const ws = rt.workspace();
-    const xPtr = put(ws, x);
-    const maskPtr = mask ? put(ws, mask) : 0;
-    const outLen = B * outStride * (cfg.returnSequences ? T : 1);
-    const outPtr = ws.alloc(outLen);
-    const tasks: { fn: 'rnnc_forward'; arg: number }[] = [];
-    const buffers = weights.map((w, k) => {
-      const p: Buffers = {
-        x: xPtr,
-        mask: maskPtr,
-        kernel: put(ws, w.kernel),
-        rkernel: put(ws, w.recurrentKernel),
-        bias: w.bias ? put(ws, w.bias) : 0,
-        dropmask: dropmasks[k] ? ws.put(dropmasks[k]!) : 0,
-        gates: ws.alloc(B * T * G),
-        cseq: keep && cfg.cell !== 'simple_rnn' ? ws.alloc(B * T * H) : 0,
-        hseq: keep ? ws.alloc(B * T * H) : 0,
-        io: outPtr,
-      };
-      for (const [b0, b1] of blocks) tasks.push({ fn: 'rnnc_forward', arg: writeArgs(ws, blockArgs(ws, k, b0, b1 - b0, p, false)) });
-      return p;
-    });
-    rt.run(tasks);
-    const out = makeTensor(tf, outShape, (dst) => dst.set(rt.f32(outPtr, outLen)));
-    const saved = keep
-      ? buffers.map((p) => ({
-          gates: rt.f32(p.gates, B * T * G).slice(),
-          cseq: p.cseq ? rt.f32(p.cseq, B * T * H).slice() : null,
-          hseq: rt.f32(p.hseq, B * T * H).slice(),
-        }))
-      : [];
-    return { out, saved };
+    try {
+      const xPtr = put(ws, x);
+      const maskPtr = mask ? put(ws, mask) : 0;
+      const outLen = B * outStride * (cfg.returnSequences ? T : 1);
+      const outPtr = ws.alloc(outLen);
+      const tasks: { fn: 'rnnc_forward'; arg: number }[] = [];
+      const dirs = weights.map((w, k) => {
+        const p: Buffers = {
+          x: xPtr,
+          mask: maskPtr,
+          kernel: put(ws, w.kernel),
+          rkernel: put(ws, w.recurrentKernel),
+          bias: w.bias ? put(ws, w.bias) : 0,
+          dropmask: dropmasks[k] ? ws.put(dropmasks[k]!) : 0,
+          gates: ws.alloc(B * T * G),
+          cseq: keep && cfg.cell !== 'simple_rnn' ? ws.alloc(B * T * H) : 0,
+          hseq: keep ? ws.alloc(B * T * H) : 0,
+          io: outPtr,
+        };
+        for (const [b0, b1] of blocks) tasks.push({ fn: 'rnnc_forward', arg: writeArgs(ws, blockArgs(ws, k, b0, b1 - b0, p, false)) });
+        return p;
+      });
+      rt.run(tasks);
+      const out = makeTensor(tf, outShape, (dst) => dst.set(rt.f32(outPtr, outLen)));
+      if (!keep) return { out, saved: null };
+      // Weights are read again at backward time (they do not change in between); the rest stays.
+      const kept = new Set([xPtr, maskPtr, ...dirs.flatMap((p) => [p.dropmask, p.gates, p.cseq, p.hseq])]);
+      kept.delete(0);
+      return { out, saved: { dirs, blocks: [...kept].map((b) => ws.keep(b)), released: false } };
+    } finally {
+      ws.release();
+    }
   };
 
-  const backward = (saved: Saved[], dy: Tf.Tensor, kept: Tf.Tensor[]): Tf.Tensor[] => {
+  const backward = (saved: Saved, dy: Tf.Tensor): Tf.Tensor[] => {
+    if (saved.released) throw new Error('the fused recurrent layer was differentiated twice through one forward pass');
     const ws = rt.workspace();
-    const xPtr = put(ws, kept[0]!);
-    const maskPtr = mask ? put(ws, kept[1]!) : 0;
-    const dyPtr = put(ws, dy);
-    const tasks: { fn: 'rnnc_backward'; arg: number }[] = [];
-    const outs = weights.map((w, k) => {
-      const s = saved[k]!;
-      const p: Buffers = {
-        x: xPtr,
-        mask: maskPtr,
-        kernel: put(ws, w.kernel),
-        rkernel: put(ws, w.recurrentKernel),
-        bias: 0,
-        dropmask: dropmasks[k] ? ws.put(dropmasks[k]!) : 0,
-        gates: ws.put(s.gates),
-        cseq: s.cseq ? ws.put(s.cseq) : 0,
-        hseq: ws.put(s.hseq),
-        io: dyPtr,
+    try {
+      const dyPtr = put(ws, dy);
+      const tasks: { fn: 'rnnc_backward'; arg: number }[] = [];
+      const outs = weights.map((w, k) => {
+        const p: Buffers = { ...saved.dirs[k]!, kernel: put(ws, w.kernel), rkernel: put(ws, w.recurrentKernel), bias: 0, io: dyPtr };
+        const dx = ws.alloc(B * T * D);
+        const parts = blocks.map(([b0, b1]) => {
+          const part = { dkernel: ws.alloc(D * G), drkernel: ws.alloc(H * G), dbias: ws.alloc(G) };
+          const args = { ...blockArgs(ws, k, b0, b1 - b0, p, true), dx: dx + b0 * T * D * 4, ...part };
+          tasks.push({ fn: 'rnnc_backward', arg: writeArgs(ws, args) });
+          return part;
+        });
+        return { dx, parts, hasBias: w.bias !== null };
+      });
+      rt.run(tasks);
+      // Sums per-direction and per-block parts into one gradient tensor.
+      const sum = (ptrs: number[], shape: number[]): Tf.Tensor => {
+        const n = shape.reduce((a, d) => a * d, 1);
+        return makeTensor(tf, shape, (dst) => {
+          dst.set(rt.f32(ptrs[0]!, n));
+          for (const p of ptrs.slice(1)) {
+            const v = rt.f32(p, n);
+            for (let i = 0; i < n; i++) dst[i]! += v[i]!;
+          }
+        });
       };
-      const dx = ws.alloc(B * T * D);
-      const parts = blocks.map(([b0, b1]) => {
-        const part = { dkernel: ws.alloc(D * G), drkernel: ws.alloc(H * G), dbias: ws.alloc(G) };
-        const args = { ...blockArgs(ws, k, b0, b1 - b0, p, true), dx: dx + b0 * T * D * 4, ...part };
-        tasks.push({ fn: 'rnnc_backward', arg: writeArgs(ws, args) });
-        return part;
-      });
-      return { dx, parts, hasBias: w.bias !== null };
-    });
-    rt.run(tasks);
-    // Sums per-direction and per-block parts into one gradient tensor.
-    const sum = (ptrs: number[], shape: number[]): Tf.Tensor => {
-      const n = shape.reduce((a, d) => a * d, 1);
-      return makeTensor(tf, shape, (dst) => {
-        dst.set(rt.f32(ptrs[0]!, n));
-        for (const p of ptrs.slice(1)) {
-          const v = rt.f32(p, n);
-          for (let i = 0; i < n; i++) dst[i]! += v[i]!;
-        }
-      });
-    };
-    const grads: Tf.Tensor[] = [sum(outs.map((o) => o.dx), [B, T, D])];
-    for (const o of outs) {
-      grads.push(sum(o.parts.map((p) => p.dkernel), [D, G]), sum(o.parts.map((p) => p.drkernel), [H, G]));
-      if (o.hasBias) grads.push(sum(o.parts.map((p) => p.dbias), [G]));
+      const grads: Tf.Tensor[] = [sum(outs.map((o) => o.dx), [B, T, D])];
+      for (const o of outs) {
+        grads.push(sum(o.parts.map((p) => p.dkernel), [D, G]), sum(o.parts.map((p) => p.drkernel), [H, G]));
+        if (o.hasBias) grads.push(sum(o.parts.map((p) => p.dbias), [G]));
+      }
+      return grads;
+    } finally {
+      ws.release();
+      saved.released = true;
+      reclaimer(rt).unregister(saved);
+      for (const b of saved.blocks) rt.heap.release(b);
     }
-    return grads;
   };
 
   // Gradients are needed only while a tape records (fit, trainOnBatch, tf.grad); predict
   // skips keeping the per-step states.
   if (!tf.engine().isTapeOn()) return forward(false).out;
   const op = tf.customGrad((...args: (Tf.Tensor | Tf.GradSaveFunc)[]) => {
-    // The layer's input and mask may be disposed before the backward pass runs; tensors
-    // handed to `save` are kept until it has.
-    (args[args.length - 1] as Tf.GradSaveFunc)(mask ? [x, mask] : [x]);
+    void args;
     const { out, saved } = forward(true);
-    return { value: out, gradFunc: (dy: Tf.Tensor, kept: Tf.Tensor[]) => backward(saved, dy, kept) };
+    const gradFunc = (dy: Tf.Tensor) => backward(saved!, dy);
+    reclaimer(rt).register(gradFunc, saved!.blocks, saved!);
+    return { value: out, gradFunc };
   });
   return op(...inputs);
 }

@@ -248,6 +248,8 @@ function normAxis(axis: unknown, rank: number): number {
 }
 
 const ours = new WeakSet<object>();
+/** The kernels the wrappers replaced, by `Name@backend`, for {@link restoreStockKernels}. */
+const originals = new Map<string, Tf.KernelConfig>();
 
 /**
  * Registers rnnc's kernel fixes (see the module comment). Idempotent. Returns the kernels
@@ -268,9 +270,24 @@ export function registerKernelFixes(tf: TfModule): string[] {
     if (!existing || ours.has(existing.kernelFunc)) continue;
     const kernelFunc = wrap(existing.kernelFunc as unknown as KernelFunc) as unknown as Tf.KernelFunc;
     ours.add(kernelFunc);
+    originals.set(`${name}@wasm`, existing);
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...existing, kernelFunc });
     done.push(`${name}@wasm`);
   }
   return done;
+}
+
+/**
+ * Puts back tfjs's own wasm kernels that {@link registerKernelFixes} wrapped (not
+ * UnsortedSegmentSum, without which nothing with an embedding trains on wasm). For the
+ * benchmark's "tfjs as shipped" row.
+ */
+export function restoreStockKernels(tf: TfModule): void {
+  for (const [key, config] of originals) {
+    const [name, backendName] = key.split('@') as [string, string];
+    tf.unregisterKernel(name, backendName);
+    tf.registerKernel(config);
+  }
+  originals.clear();
 }

@@ -121,3 +121,11 @@ void rnnc_gemm(int M, int N, int K, const float *A, int ars, int aks, const floa
                int accumulate) {
   gemm(M, N, K, A, ars, aks, B, ldb, C, ldc, accumulate);
 }
+
+// The same product as a pool task (one pointer argument): eleven 32-bit words in rnnc_gemm's
+// order. Threads take row blocks of one product (the benchmark's two-thread rate).
+EXPORT("rnnc_gemm_task")
+void rnnc_gemm_task(const int32_t *w) {
+  gemm(w[0], w[1], w[2], (const float *)(uintptr_t)w[3], w[4], w[5], (const float *)(uintptr_t)w[6], w[7],
+       (float *)(uintptr_t)w[8], w[9], w[10]);
+}
