@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = false;
-for (const script of ['frontend.mjs', 'lsp.mjs', 'kernels.mjs']) {
+for (const script of ['frontend.mjs', 'lsp.mjs', 'kernels.mjs', 'cli.mjs']) {
   if (!existsSync(`${here}${script}`)) continue;
   const r = spawnSync(process.execPath, [`${here}${script}`], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;

@@ -52,8 +52,9 @@ interface WorkerData {
 // The worker's program. It runs from its source text (`eval: true`), so it is self-contained:
 // no imports, no references outside its body. Plain JavaScript semantics only.
 function workerMain(): void {
-  // An eval'd worker is a CommonJS script: require, not import.
-  const threads = require('node:worker_threads') as typeof import('node:worker_threads');
+  // An eval'd worker is a CommonJS script with a global `require`. Reached through globalThis
+  // so that bundlers, which rewrite a bare `require(…)` into a helper of their own, leave it be.
+  const threads = (globalThis as unknown as { require: NodeRequire }).require('node:worker_threads') as typeof import('node:worker_threads');
   const data = threads.workerData as WorkerData;
   const L = data.layout;
   const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });

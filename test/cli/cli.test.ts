@@ -203,6 +203,10 @@ describe('rnnc compile', () => {
     const fused = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-fused'), '--backend', 'wasm', '--threads', '1']);
     expect(fused.code).toBe(0);
     expect(fused.stderr).toContain('backend: wasm; kernels: fused, 1 thread\n');
+    // The bundled CLI starts its worker threads (no fallback note).
+    const two = rnnc(['compile', 'specs/bidirectional.rnn', '-o', join(dir, 'k-two'), '--backend', 'wasm', '--threads', '2']);
+    expect(two.code).toBe(0);
+    expect(two.stderr).toContain('backend: wasm; kernels: fused, 2 threads\n');
     const stock = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-stock'), '--backend', 'wasm', '--kernels', 'stock']);
     expect(stock.code).toBe(0);
     expect(stock.stderr).toContain('backend: wasm; kernels: stock\n');
