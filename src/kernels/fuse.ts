@@ -1,5 +1,6 @@
 import type * as Tf from '@tensorflow/tfjs';
 import { ACTIVATION_IDS, type FusedActivation, type FusedCell } from './abi.js';
+import { FoldCache, markEmbeddingOutputs, passEmbeddingOutputs } from './fold.js';
 import { fusedRecurrent, type DirectionWeights, type RecurrentConfig } from './recurrent.js';
 import type { KernelRuntime } from './runtime.js';
 
@@ -99,10 +100,11 @@ function fuseRnn(tf: TfModule, rt: KernelRuntime, layer: RnnLayer, cell: FusedCe
   const stock = layer.call;
   const goBackwards = cfg.goBackwards === true;
   const rc = recurrentConfig(cell, cfg, [{ reverse: goBackwards }]);
+  const fold = new FoldCache(rt);
   layer.call = (inputs, kwargs) => {
     if (kwargs?.['initialState'] != null) return stock.call(layer, inputs, kwargs);
     return tf.tidy(() => {
-      const y = fusedRecurrent(tf, rt, rc, firstTensor(inputs), maskOf(kwargs), [weightsOf(layer)], kwargs?.['training'] === true);
+      const y = fusedRecurrent(tf, rt, rc, firstTensor(inputs), maskOf(kwargs), [weightsOf(layer)], kwargs?.['training'] === true, fold);
       // tfjs returns a go_backwards layer's sequence in reading order (last step first).
       return goBackwards && rc.returnSequences ? tf.reverse(y, 1) : y;
     });
@@ -113,11 +115,12 @@ function fuseBidirectional(tf: TfModule, rt: KernelRuntime, layer: Bidirectional
   const stock = layer.call;
   const rc = recurrentConfig(cell, fwd, [{ reverse: fwd.goBackwards === true }, { reverse: bwd.goBackwards === true }]);
   const mode = layer.mergeMode;
+  const fold = new FoldCache(rt);
   layer.call = (inputs, kwargs) => {
     if (kwargs?.['initialState'] != null) return stock.call(layer, inputs, kwargs);
     return tf.tidy(() => {
       const w = [weightsOf(layer.forwardLayer), weightsOf(layer.backwardLayer)];
-      const y = fusedRecurrent(tf, rt, rc, firstTensor(inputs), maskOf(kwargs), w, kwargs?.['training'] === true);
+      const y = fusedRecurrent(tf, rt, rc, firstTensor(inputs), maskOf(kwargs), w, kwargs?.['training'] === true, fold);
       if (mode === 'concat') return y;
       const [a, b] = tf.split(y, 2, -1) as [Tf.Tensor, Tf.Tensor];
       if (mode === 'sum') return tf.add(a, b);
@@ -160,6 +163,9 @@ export function fuseLayer(tf: TfModule, layer: Tf.layers.Layer, rt: KernelRuntim
 export function fuseModel(tf: TfModule, model: Tf.LayersModel, rt: KernelRuntime): FuseReport {
   const report: FuseReport = { fused: [], stock: [] };
   for (const layer of model.layers) {
+    // An embedding notes its outputs, so that a recurrent layer reading one can fold it (fold.ts).
+    markEmbeddingOutputs(tf, layer);
+    passEmbeddingOutputs(tf, layer);
     const r = fuseLayer(tf, layer, rt);
     if (r === 'fused') report.fused.push(layer.name);
     else if (r !== null) report.stock.push({ layer: layer.name, reason: r.reason });

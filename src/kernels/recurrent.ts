@@ -1,6 +1,7 @@
 import type * as Tf from '@tensorflow/tfjs';
 import { ACTIVATION_IDS, CELL_IDS, GATES, RNN_ARGS_FIELDS, type FusedActivation, type FusedCell, type RnnArgs } from './abi.js';
 import type { KernelRuntime, Workspace } from './runtime.js';
+import { embeddingOf, type FoldCache } from './fold.js';
 import { makeTensor, valuesOf } from './tensor-io.js';
 
 type TfModule = typeof Tf;
@@ -56,18 +57,9 @@ interface Buffers {
   hseq: number;
   /** The output (forward) or its gradient (backward), [B, T?, outStride]. */
   io: number;
-}
-
-const reclaimers = new WeakMap<KernelRuntime, FinalizationRegistry<number[]>>();
-
-/** Frees saved blocks whose gradient function was dropped without running. */
-function reclaimer(rt: KernelRuntime): FinalizationRegistry<number[]> {
-  let r = reclaimers.get(rt);
-  if (!r) {
-    r = new FinalizationRegistry<number[]>((blocks) => blocks.forEach((b) => rt.heap.release(b)));
-    reclaimers.set(rt, r);
-  }
-  return r;
+  /** Folded embedding (inference): word ids [B, T] and this direction's table [V, G]. */
+  ids: number;
+  table: number;
 }
 
 /** Multipliers for inverted dropout: 0 with probability `rate`, else 1/(1 - rate). Uses Math.random (seeded by the trainer). */
@@ -102,6 +94,8 @@ export function fusedRecurrent(
   mask: Tf.Tensor | null,
   weights: readonly DirectionWeights[],
   training: boolean,
+  /** This layer's folding tables, used at inference when `x` is an embedding's output. */
+  fold?: FoldCache,
 ): Tf.Tensor {
   if (x.rank !== 3) throw new Error(`a recurrent layer takes [batch, time, features], got shape [${x.shape.join(', ')}]`);
   if (weights.length !== cfg.directions.length) throw new Error('one set of weights per direction');
@@ -169,16 +163,20 @@ export function fusedRecurrent(
       gates: at(p.gates, T * G),
       cseq: at(p.cseq, T * H),
       hseq: at(p.hseq, T * H),
+      ids: at(p.ids, T),
+      table: p.table,
       scratch: ws.alloc(rt.exports.rnnc_scratch_floats(base.cell, bb, T, D, H, p.dropmask ? 1 : 0, backward ? 1 : 0)),
       ...(backward ? { d_seq: seq, d_last: last } : { out_seq: seq, out_last: last }),
     };
   };
 
   /** The forward pass; with `keep`, its inputs and states stay in the heap for {@link backward}. */
-  const forward = (keep: boolean): { out: Tf.Tensor; saved: Saved | null } => {
+  const forward = (keep: boolean, folded?: { ids: Tf.Tensor; tables: number[] }): { out: Tf.Tensor; saved: Saved | null } => {
     const ws = rt.workspace();
     try {
-      const xPtr = put(ws, x);
+      const xPtr = folded ? 0 : put(ws, x);
+      const idsPtr = folded ? ws.alloc(B * T) : 0;
+      if (folded) rt.i32(idsPtr, B * T).set(valuesOf(tf, folded.ids));
       const maskPtr = mask ? put(ws, mask) : 0;
       const outLen = B * outStride * (cfg.returnSequences ? T : 1);
       const outPtr = ws.alloc(outLen);
@@ -187,14 +185,16 @@ export function fusedRecurrent(
         const p: Buffers = {
           x: xPtr,
           mask: maskPtr,
-          kernel: put(ws, w.kernel),
+          kernel: folded ? 0 : put(ws, w.kernel),
           rkernel: put(ws, w.recurrentKernel),
-          bias: w.bias ? put(ws, w.bias) : 0,
+          bias: w.bias && !folded ? put(ws, w.bias) : 0,
           dropmask: dropmasks[k] ? ws.put(dropmasks[k]!) : 0,
           gates: ws.alloc(B * T * G),
           cseq: keep && cfg.cell !== 'simple_rnn' ? ws.alloc(B * T * H) : 0,
           hseq: keep ? ws.alloc(B * T * H) : 0,
           io: outPtr,
+          ids: idsPtr,
+          table: folded ? folded.tables[k]! : 0,
         };
         for (const [b0, b1] of blocks) tasks.push({ fn: 'rnnc_forward', arg: writeArgs(ws, blockArgs(ws, k, b0, b1 - b0, p, false)) });
         return p;
@@ -218,7 +218,7 @@ export function fusedRecurrent(
       const dyPtr = put(ws, dy);
       const tasks: { fn: 'rnnc_backward'; arg: number }[] = [];
       const outs = weights.map((w, k) => {
-        const p: Buffers = { ...saved.dirs[k]!, kernel: put(ws, w.kernel), rkernel: put(ws, w.recurrentKernel), bias: 0, io: dyPtr };
+        const p: Buffers = { ...saved.dirs[k]!, kernel: put(ws, w.kernel), rkernel: put(ws, w.recurrentKernel), bias: 0, io: dyPtr, ids: 0, table: 0 };
         const dx = ws.alloc(B * T * D);
         const parts = blocks.map(([b0, b1]) => {
           const part = { dkernel: ws.alloc(D * G), drkernel: ws.alloc(H * G), dbias: ws.alloc(G) };
@@ -249,19 +249,23 @@ export function fusedRecurrent(
     } finally {
       ws.release();
       saved.released = true;
-      reclaimer(rt).unregister(saved);
+      rt.reclaim.unregister(saved);
       for (const b of saved.blocks) rt.heap.release(b);
     }
   };
 
   // Gradients are needed only while a tape records (fit, trainOnBatch, tf.grad); predict
   // skips keeping the per-step states.
-  if (!tf.engine().isTapeOn()) return forward(false).out;
+  if (!tf.engine().isTapeOn()) {
+    const source = fold ? embeddingOf(x) : undefined;
+    const tables = source ? fold!.tablesFor(tf, source, weights, B * T) : null;
+    return forward(false, tables ? { ids: source!.ids, tables } : undefined).out;
+  }
   const op = tf.customGrad((...args: (Tf.Tensor | Tf.GradSaveFunc)[]) => {
     void args;
     const { out, saved } = forward(true);
     const gradFunc = (dy: Tf.Tensor) => backward(saved!, dy);
-    reclaimer(rt).register(gradFunc, saved!.blocks, saved!);
+    rt.reclaim.register(gradFunc, saved!.blocks, saved!);
     return { value: out, gradFunc };
   });
   return op(...inputs);

@@ -72,10 +72,18 @@ export class KernelRuntime {
     readonly note?: string,
   ) {
     this.heap = new Heap(heapBase, (end) => this.ensure(end), ALIGN);
+    this.reclaim = new FinalizationRegistry<number[]>((blocks) => blocks.forEach((b) => this.heap.release(b)));
   }
 
   /** Where kernel calls allocate their buffers. */
   readonly heap: Heap;
+
+  /**
+   * Frees heap blocks when the object they were registered with is garbage-collected: for
+   * blocks kept beyond one call (a forward pass's saved states, a folding table) whose owner
+   * may be dropped without freeing them.
+   */
+  readonly reclaim: FinalizationRegistry<number[]>;
 
   /** Threads that kernel calls use, the calling one included. */
   get threads(): number {

@@ -211,3 +211,20 @@ describe('input dropout while training', () => {
     });
   });
 });
+
+describe('on a backend other than wasm (cpu: the generic path tfjs-node takes too)', () => {
+  // The kernels read tensors through dataSync and build outputs with tf.tensor there.
+  it.each([
+    { cell: 'lstm' as const, mode: 'concat' as const, mask: 'end' as const },
+    { cell: 'gru' as const, mode: 'forward' as const, mask: 'holes' as const },
+    { cell: 'simpleRNN' as const, mode: 'ave' as const, mask: 'start' as const },
+  ])('$cell $mode mask=$mask', async ({ cell, mode, mask }) => {
+    await tf.setBackend('cpu');
+    try {
+      expect(tf.getBackend()).toBe('cpu');
+      expectClose(compare({ cell, mode, returnSequences: true, units: 5 }, { batch: 5, time: 6, features: 3, mask, seed: 300, rt: runtimes[1]! }));
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});

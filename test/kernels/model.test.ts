@@ -2,10 +2,11 @@ import type * as Tf from '@tensorflow/tfjs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadTf } from '../../src/compile/backend.js';
 import { buildModel } from '../../src/compile/layers.js';
 import { saveModel } from '../../src/compile/save.js';
+import { FoldCache } from '../../src/kernels/fold.js';
 import { fuseModel } from '../../src/kernels/fuse.js';
 import { loadKernels, type KernelRuntime } from '../../src/kernels/runtime.js';
 import type { Program } from '../../src/ir/types.js';
@@ -132,5 +133,48 @@ describe('layers the kernels do not cover stay on stock kernels, with the reason
   it('reports an activation without a kernel', () => {
     const m = buildModel(tf, program(embed(40, 4), cell('simple_rnn', 3, { activation: 'softmax' }), dense(1)));
     expect(fuseModel(tf, m, rt).stock).toEqual([{ layer: 'simple_rnn', reason: 'activation `softmax` has no fused kernel' }]);
+  });
+});
+
+describe('embedding folding at inference', () => {
+  const withDropout: Program = program(embed(40, 6), { kind: 'dropout', rate: 0.5 }, bi(cell('lstm', 7)), cell('gru', 5), dense(1));
+
+  it('reads E·W + b from a table instead of projecting, with the same predictions to the bit, also after training changes the weights', async () => {
+    const { fused } = pair(withDropout);
+    const { x, y } = batch(41, 8, 9); // 72 steps ≥ a 40-word vocabulary: worth a table at once
+    const spy = vi.spyOn(FoldCache.prototype, 'tablesFor');
+    const tableUsed = () => spy.mock.results.some((r) => r.value !== null);
+    /** Predictions with the table withheld (one foldable layer: one offer per prediction). */
+    const unfolded = (): number[] => {
+      spy.mockReturnValueOnce(null);
+      return Array.from((fused.predict(x) as Tf.Tensor).dataSync());
+    };
+    try {
+      const folded = Array.from((fused.predict(x) as Tf.Tensor).dataSync());
+      expect(tableUsed()).toBe(true);
+      expect(folded).toEqual(unfolded());
+      fused.compile({ optimizer: tf.train.adam(0.05), loss: 'binaryCrossentropy' });
+      await fused.trainOnBatch(x, y);
+      spy.mockClear();
+      const after = Array.from((fused.predict(x) as Tf.Tensor).dataSync());
+      expect(tableUsed()).toBe(true);
+      expect(after).toEqual(unfolded());
+      expect(after).not.toEqual(folded);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('builds no table before the layer has projected as many steps as the vocabulary has words', () => {
+    const m = withMathRandom(2, () => buildModel(tf, program(embed(1000, 4), cell('lstm', 3), dense(1))));
+    fuseModel(tf, m, rt);
+    const spy = vi.spyOn(FoldCache.prototype, 'tablesFor');
+    try {
+      const { x } = batch(43, 2, 5); // 10 steps per call
+      for (let i = 0; i < 3; i++) m.predict(x);
+      expect(spy.mock.results.map((r) => r.value)).toEqual([null, null, null]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

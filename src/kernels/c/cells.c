@@ -190,12 +190,17 @@ void rnnc_forward(const RnnArgs *a) {
   const float *xd = dropped_input(a, s.xd);
   size_t BT = (size_t)B * T;
 
-  // All steps' input projections at once: gates = Xd·W + b.
-  for (size_t r = 0; r < BT; r++) {
-    float *g = a->gates + r * G;
-    if (a->bias) copy(g, a->bias, G); else zero(g, G);
+  if (a->table) {
+    // The projections of every vocabulary word, computed before: one row copy per step.
+    for (size_t r = 0; r < BT; r++) copy(a->gates + r * G, a->table + (size_t)a->ids[r] * G, G);
+  } else {
+    // All steps' input projections at once: gates = Xd·W + b.
+    for (size_t r = 0; r < BT; r++) {
+      float *g = a->gates + r * G;
+      if (a->bias) copy(g, a->bias, G); else zero(g, G);
+    }
+    gemm((int)BT, G, D, xd, D, 1, a->kernel, G, a->gates, G, 1);
   }
-  gemm((int)BT, G, D, xd, D, 1, a->kernel, G, a->gates, G, 1);
 
   zero(s.h, (size_t)B * H);
   zero(s.c, (size_t)B * H);
@@ -426,6 +431,20 @@ void rnnc_backward(const RnnArgs *a) {
       }
     }
   }
+}
+
+// Rows [0, n) of a folding table: table = E·W + b, with the bias first and the products added
+// in the same order as the forward pass's projection, so folded and unfolded gates are equal
+// to the bit. A pool task over rows: w = {rows, in, G, E, kernel, bias, table} (32-bit words).
+EXPORT("rnnc_fold_task")
+void rnnc_fold_task(const int32_t *w) {
+  int n = w[0], D = w[1], G = w[2];
+  const float *E = (const float *)(uintptr_t)w[3], *W = (const float *)(uintptr_t)w[4], *bias = (const float *)(uintptr_t)w[5];
+  float *table = (float *)(uintptr_t)w[6];
+  for (int r = 0; r < n; r++) {
+    if (bias) copy(table + (size_t)r * G, bias, G); else zero(table + (size_t)r * G, G);
+  }
+  gemm(n, G, D, E, D, 1, W, G, table, G, 1);
 }
 
 EXPORT("rnnc_abi_version")

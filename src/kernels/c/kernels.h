@@ -14,7 +14,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 // Bump this whenever RnnArgs or an exported signature changes; src/kernels/abi.ts checks it.
-#define RNNC_ABI_VERSION 2
+#define RNNC_ABI_VERSION 3
 
 enum Activation { ACT_LINEAR = 0, ACT_TANH = 1, ACT_SIGMOID = 2, ACT_RELU = 3, ACT_HARD_SIGMOID = 4 };
 enum Cell { CELL_SIMPLE = 0, CELL_LSTM = 1, CELL_GRU = 2 };
@@ -51,6 +51,10 @@ typedef struct {
   float *dkernel;         // backward: [in, G]
   float *drkernel;        // backward: [units, G]
   float *dbias;           // backward: [G]
+  // Inference with the embedding folded in: gates row (b, t) = table[ids[b, t]], where
+  // table = E·W + b was computed once for the whole vocabulary; x and kernel are then unused.
+  const int32_t *ids;     // [batch, time] or NULL
+  const float *table;     // [vocabulary, G] or NULL
 } RnnArgs;
 
 // C[m*ldc + n] (=, or += when accumulate) sum_k A[m*ars + k*aks] * B[k*ldb + n].
