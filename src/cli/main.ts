@@ -98,6 +98,7 @@ const COMMANDS: Command[] = [
       { name: 'test', value: 'string', help: 'test data (else --test-split)' },
       { name: 'test-split', value: 'string', help: 'fraction of --data held out for testing, e.g. 0.1' },
       { name: 'out', short: 'o', value: 'string', help: 'also write the table as Markdown, with the command line' },
+      { name: 'section', value: 'string', help: 'with --out: write a section "## TITLE" of that file, replacing its earlier version' },
       { name: 'quiet', help: 'plain lines, one per epoch' },
       ...RUNTIME_OPTIONS,
       ...SETTINGS_OPTIONS,

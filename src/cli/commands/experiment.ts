@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '../../util/write-atomic.js';
 import { kernelsLabel, loadTf, BackendError, type LoadedTf } from '../../compile/backend.js';
 import { seededSplit, train, TrainError, evaluate, type TrainResult } from '../../train/trainer.js';
 import { DEFAULT_SETTINGS, settingsFromArgs } from '../../train/settings.js';
@@ -48,6 +49,23 @@ function markdownTable(cells: string[][]): string {
 
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `text` with the section headed `## title` replaced by `body` (up to the next `## ` heading or
+ * the end), or with the section appended; a missing document starts with `# Experiment results`.
+ */
+export function replaceSection(text: string, title: string, body: string): string {
+  const heading = `## ${title}`;
+  const section = `${heading}\n\n${body}\n`;
+  if (text.trim() === '') return `# Experiment results\n\n${section}`;
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.trimEnd() === heading);
+  if (start < 0) return `${text.trimEnd()}\n\n${section}`;
+  let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
+  if (end < 0) end = lines.length;
+  const after = lines.slice(end).join('\n');
+  return `${[...lines.slice(0, start), section].join('\n')}${after ? `\n${after}` : ''}`;
 }
 
 /**
@@ -167,9 +185,8 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
 
     if (outFile) {
       const command = ['rnnc', ...argv].map(quoteArg).join(' ');
-      const md = [
-        '# Experiment results',
-        '',
+      const section = optString(args, 'section');
+      const body = [
         markdownTable(cells),
         '',
         `Made by \`rnnc experiment\` (rnnc 0.1.0, backend \`${loaded.backend}\`, kernels: ${kernelsLabel(loaded)}) on ${new Date().toISOString().slice(0, 10)}:`,
@@ -183,18 +200,28 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
           ? `- Test: \`${testPath}\` (${test.length} examples).`
           : testSplit > 0
             ? `- Test: a seeded ${Math.round(testSplit * 100)}% split (${test.length} examples), carved first; never used for training, early stopping or model choice.`
-            : '- Test: none.',
-        `- Validation: ${Math.round(valSplit * 100)}% of the remaining ${pool.length} examples (seeded); early stopping on validation loss keeps the best epoch.`,
+            : '- Test: none; the accuracy to compare is the validation accuracy, on data that also chose the kept epoch.',
+        valExamples
+          ? `- Validation: \`${optString(args, 'val-file') ?? flags.val_file}\` (${valExamples.length} examples); early stopping on validation loss keeps the best epoch.`
+          : `- Validation: ${Math.round(valSplit * 100)}% of the remaining ${pool.length} examples (seeded); early stopping on validation loss keeps the best epoch.`,
         `- Seed ${seed} for every spec: same split, same shuffles; each spec's other \`train\` settings apply.`,
         '- Accuracy: a text counts as positive when the model gives p > 0.5.',
-        '',
-      ].join('\n');
-      const target = resolve(outFile);
-      await mkdir(dirname(target), { recursive: true });
-      const tmp = `${target}.tmp-${process.pid}`;
-      await writeFile(tmp, md);
-      await rename(tmp, target);
-      io.err(`wrote ${outFile}\n`);
+      ];
+      let md: string;
+      if (section === undefined) {
+        md = ['# Experiment results', '', ...body, ''].join('\n');
+      } else {
+        // A section of a larger document: replace the section of that title, keep the rest.
+        let existing = '';
+        try {
+          existing = await readFile(resolve(outFile), 'utf8');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        md = replaceSection(existing, section, body.join('\n'));
+      }
+      writeFileAtomic(outFile, md);
+      io.err(`wrote ${outFile}${section === undefined ? '' : ` (section "${section}")`}\n`);
     }
     if (rows.length < programs.length && interrupt.stop()) return EXIT_INTERRUPTED;
     return rows.some((r) => r.error) ? EXIT_SPEC_ERRORS : EXIT_OK;
