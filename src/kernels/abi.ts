@@ -5,7 +5,7 @@
  * module reports the same version and field count.
  */
 
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Activations the kernels implement, by the name tfjs-layers serializes. */
 export const ACTIVATION_IDS = {
@@ -60,7 +60,7 @@ export type RnnArgs = Record<(typeof RNN_ARGS_FIELDS)[number], number>;
 export const RNN_ARGS_BYTES = RNN_ARGS_FIELDS.length * 4;
 
 /** The functions a task may run; each takes one pointer (to its RnnArgs, or to an array of 32-bit arguments). */
-export const TASK_FUNCTIONS = ['rnnc_forward', 'rnnc_backward', 'rnnc_gemm_task', 'rnnc_fold_task'] as const;
+export const TASK_FUNCTIONS = ['rnnc_forward', 'rnnc_backward', 'rnnc_gemm_task', 'rnnc_fold_task', 'rnnc_adam_task'] as const;
 export type TaskFunction = (typeof TASK_FUNCTIONS)[number];
 
 /** The module's exports, as the TypeScript side calls them. */
@@ -73,5 +73,6 @@ export interface KernelExports {
   rnnc_backward(args: number): void;
   rnnc_gemm_task(args: number): void;
   rnnc_fold_task(args: number): void;
+  rnnc_adam_task(args: number): void;
   rnnc_gemm(M: number, N: number, K: number, A: number, ars: number, aks: number, B: number, ldb: number, C: number, ldc: number, accumulate: number): void;
 }

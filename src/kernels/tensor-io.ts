@@ -55,3 +55,28 @@ export function makeTensor(tf: TfModule, shape: number[], fill: (dst: Float32Arr
   fill(values);
   return tf.tensor(values, shape, 'float32');
 }
+
+/**
+ * New float32 tensors of `shapes` computed from `inputs` by `fn`, in one pass: on wasm the
+ * outputs are allocated first and every array is a view of the backend's heap taken after
+ * that (allocating can grow the heap, which would detach earlier views).
+ */
+export function computeTensors(
+  tf: TfModule,
+  inputs: readonly Tf.Tensor[],
+  shapes: readonly number[][],
+  fn: (ins: Values[], outs: Float32Array[]) => void,
+): Tf.Tensor[] {
+  const heap = wasmHeap(tf);
+  if (heap && inputs.every((t) => heap.dataIdMap.has(t.dataId))) {
+    const infos = shapes.map((s) => heap.makeOutput([...s], 'float32'));
+    const ins = inputs.map((t) => heap.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    fn(ins, infos.map((i) => heap.typedArrayFromHeap(i) as Float32Array));
+    const engine = tf.engine() as unknown as EngineWithTensorInfo;
+    return infos.map((i) => engine.makeTensorFromTensorInfo(i));
+  }
+  const ins = inputs.map((t) => t.dataSync() as Values);
+  const outs = shapes.map((s) => new Float32Array(s.reduce((a, d) => a * d, 1)));
+  fn(ins, outs);
+  return outs.map((o, i) => tf.tensor(o, [...shapes[i]!], 'float32'));
+}

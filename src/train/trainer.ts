@@ -5,6 +5,8 @@ import type * as Tf from '@tensorflow/tfjs';
 import { BackendError, kernelsLabel, loadTf, prepareModel, type BackendName, type LoadedTf, type RuntimeOptions, type RuntimeReport } from '../compile/backend.js';
 import { specForSaving } from '../compile/compile.js';
 import { buildModel, countParams, type ParamCounts } from '../compile/layers.js';
+import { fusedAdam } from '../kernels/adam.js';
+import type { KernelRuntime } from '../kernels/runtime.js';
 import { loadModel, ModelIoError, saveModel } from '../compile/save.js';
 import type { Layer, Program } from '../ir/types.js';
 import { EmbeddingInitError, initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
@@ -298,12 +300,13 @@ export async function evaluate(tf: TfModule, model: Tf.LayersModel, vocab: Vocab
   return computeMetrics(probs, truth, vocab.labels, head);
 }
 
-function makeOptimizer(tf: TfModule, s: EffectiveSettings): Tf.Optimizer {
+function makeOptimizer(tf: TfModule, s: EffectiveSettings, kernels: KernelRuntime | null): Tf.Optimizer {
   // Keras note: Keras 3's defaults, passed explicitly: Adam(β1 0.9, β2 0.999, ε 1e-7),
   // RMSprop(ρ 0.9, momentum 0, ε 1e-7), Adagrad(initial accumulator 0.1), plain SGD.
   switch (s.optimizer) {
     case 'adam':
-      return tf.train.adam(s.lr, 0.9, 0.999, 1e-7);
+      // With the fused kernels, Adam's update is one pass per variable too (kernels/adam.ts).
+      return kernels ? fusedAdam(tf, kernels, s.lr, 0.9, 0.999, 1e-7) : tf.train.adam(s.lr, 0.9, 0.999, 1e-7);
     case 'sgd':
       return tf.train.sgd(s.lr);
     case 'rmsprop':
@@ -562,7 +565,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (e instanceof EmbeddingInitError) throw new TrainError(e.message, e.code, 2);
     throw e;
   }
-  const optimizer = makeOptimizer(tf, settings);
+  const optimizer = makeOptimizer(tf, settings, loaded.kernels);
   model.compile({ optimizer, loss: lossName, metrics: ['accuracy'] });
   const params = countParams(model);
 

@@ -14,7 +14,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 // Bump this whenever RnnArgs or an exported signature changes; src/kernels/abi.ts checks it.
-#define RNNC_ABI_VERSION 3
+#define RNNC_ABI_VERSION 4
 
 enum Activation { ACT_LINEAR = 0, ACT_TANH = 1, ACT_SIGMOID = 2, ACT_RELU = 3, ACT_HARD_SIGMOID = 4 };
 enum Cell { CELL_SIMPLE = 0, CELL_LSTM = 1, CELL_GRU = 2 };
