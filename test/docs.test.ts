@@ -27,3 +27,20 @@ describe('documentation examples', () => {
     }
   }
 });
+
+describe('the README keeps up with the CLI and the scripts', () => {
+  const readme = readFileSync('README.md', 'utf8');
+
+  it('documents every option of the commands that run a model', async () => {
+    const { RUNTIME_OPTIONS } = await import('../src/cli/runtime.js');
+    for (const o of RUNTIME_OPTIONS) expect(readme, `--${o.name}`).toContain(`--${o.name}`);
+  });
+
+  it('names only npm scripts that exist (here or in the VS Code extension it tells to build)', () => {
+    const scriptsOf = (f: string) => Object.keys((JSON.parse(readFileSync(f, 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const scripts = [...scriptsOf('package.json'), ...scriptsOf('editors/vscode/package.json')];
+    const named = [...readme.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!);
+    expect(named).toContain('build:wasm');
+    for (const s of named) expect(scripts, `npm run ${s}`).toContain(s);
+  });
+});
