@@ -71,12 +71,12 @@ function dropoutMultipliers(n: number, rate: number): Float32Array {
 }
 
 /**
- * Rows [b0, b1) of the batch per task. With several threads each direction is cut into up to
- * 4 blocks per thread (of at least 8 rows): threads claim tasks as they go, so a thread that
- * the machine runs slower takes fewer of them. One thread: one block.
+ * Rows [b0, b1) of the batch per task: one task per thread (the two directions of `bi` are two
+ * tasks already). Finer blocks would even out threads the machine runs at different speeds,
+ * but measured slower here: smaller products, and per-task transposes and weight gradients.
  */
 function batchBlocks(batch: number, threads: number, directions: number): [number, number][] {
-  const n = threads <= 1 ? 1 : Math.max(1, Math.min(Math.floor(batch / 8), Math.ceil((4 * threads) / directions)));
+  const n = Math.max(1, Math.min(batch, Math.ceil(threads / directions)));
   return Array.from({ length: n }, (_, k) => [Math.floor((k * batch) / n), Math.floor(((k + 1) * batch) / n)] as [number, number]);
 }
 
