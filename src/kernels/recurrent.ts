@@ -32,7 +32,6 @@ export interface DirectionWeights {
   bias: Tf.Tensor | null;
 }
 
-
 /**
  * What a forward pass keeps for its backward pass: its buffers in the kernels' heap, per
  * direction, left where the kernels wrote them. Freed by the backward pass or, if that never
