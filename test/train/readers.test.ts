@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareLabels, DataError, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
-import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('readers');
@@ -361,51 +361,48 @@ it('decodeCp1252 maps 0x80-0x9F to Windows-1252 punctuation', () => {
 });
 
 // Real datasets (../shared/data beside the repo): only registered when present.
-reportSharedData('reader');
 
-if (hasSharedData) {
-  describe('real data', () => {
-    it('rt-polarity pair: 10,662 snippets, 5,331 per class, identical to rt-polarity.tsv', async () => {
-      const ds = await readDataset(sharedFile('rt-polarity', 'rt-polarity.pos'));
-      expect(ds.examples).toHaveLength(10662);
-      expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(5331);
-      expect(ds.examples.filter((e) => e.label === '0')).toHaveLength(5331);
-      expect(ds.problems).toEqual([]);
-      const tsv = await readDataset(sharedFile('rt-polarity', 'rt-polarity.tsv'));
-      expect(tsv.examples).toEqual(ds.examples);
-    });
-
-    it('rt-polarity original Windows-1252 pair decodes to the same texts as the UTF-8 pair', async () => {
-      const latin = await readDataset(sharedFile('rt-polarity', 'original-latin1'));
-      const utf8 = await readDataset(sharedFile('rt-polarity', 'rt-polarity'));
-      expect(latin.notes).toHaveLength(2);
-      expect(utf8.notes).toBeUndefined();
-      expect(latin.examples).toEqual(utf8.examples);
-      expect(latin.examples.some((e) => e.text.includes('\u2014'))).toBe(true);
-      expect(latin.examples.some((e) => /[\x80-\x9f]/.test(e.text))).toBe(false);
-    });
-
-    it('sst2-glue train TSV: 67,349 rows (37,569 positive); the GLUE original with `text\\tlabel` gives the same pairs', async () => {
-      const ds = await readDataset(sharedFile('sst2-glue', 'sst2-glue.train.tsv'));
-      expect(ds.examples).toHaveLength(67349);
-      expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(37569);
-      expect(ds.problems).toEqual([]);
-      const orig = await readDataset(sharedFile('sst2-glue', 'train.tsv'));
-      expect(orig.examples).toEqual(ds.examples);
-    });
-
-    it('sst2-sentence label-first file: 6,920 sentences (3,610 positive)', async () => {
-      const ds = await readDataset(sharedFile('sst2-sentence', 'stsa.binary.train'));
-      expect(ds.format).toBe('lines');
-      expect(ds.examples).toHaveLength(6920);
-      expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(3610);
-      const tsv = await readDataset(sharedFile('sst2-sentence', 'sst2-sentence.train.tsv'));
-      expect(tsv.examples).toEqual(ds.examples);
-    });
-
-    it('files on disk are untouched text (sanity: the pair really is Windows-1252)', () => {
-      const raw = readFileSync(sharedFile('rt-polarity', 'original-latin1', 'rt-polarity.neg'));
-      expect(raw.includes(0x97)).toBe(true);
-    });
+describe.skipIf(!hasSharedData)('real data', () => {
+  it('rt-polarity pair: 10,662 snippets, 5,331 per class, identical to rt-polarity.tsv', async () => {
+    const ds = await readDataset(sharedFile('rt-polarity', 'rt-polarity.pos'));
+    expect(ds.examples).toHaveLength(10662);
+    expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(5331);
+    expect(ds.examples.filter((e) => e.label === '0')).toHaveLength(5331);
+    expect(ds.problems).toEqual([]);
+    const tsv = await readDataset(sharedFile('rt-polarity', 'rt-polarity.tsv'));
+    expect(tsv.examples).toEqual(ds.examples);
   });
-}
+
+  it('rt-polarity original Windows-1252 pair decodes to the same texts as the UTF-8 pair', async () => {
+    const latin = await readDataset(sharedFile('rt-polarity', 'original-latin1'));
+    const utf8 = await readDataset(sharedFile('rt-polarity', 'rt-polarity'));
+    expect(latin.notes).toHaveLength(2);
+    expect(utf8.notes).toBeUndefined();
+    expect(latin.examples).toEqual(utf8.examples);
+    expect(latin.examples.some((e) => e.text.includes('\u2014'))).toBe(true);
+    expect(latin.examples.some((e) => /[\x80-\x9f]/.test(e.text))).toBe(false);
+  });
+
+  it('sst2-glue train TSV: 67,349 rows (37,569 positive); the GLUE original with `text\\tlabel` gives the same pairs', async () => {
+    const ds = await readDataset(sharedFile('sst2-glue', 'sst2-glue.train.tsv'));
+    expect(ds.examples).toHaveLength(67349);
+    expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(37569);
+    expect(ds.problems).toEqual([]);
+    const orig = await readDataset(sharedFile('sst2-glue', 'train.tsv'));
+    expect(orig.examples).toEqual(ds.examples);
+  });
+
+  it('sst2-sentence label-first file: 6,920 sentences (3,610 positive)', async () => {
+    const ds = await readDataset(sharedFile('sst2-sentence', 'stsa.binary.train'));
+    expect(ds.format).toBe('lines');
+    expect(ds.examples).toHaveLength(6920);
+    expect(ds.examples.filter((e) => e.label === '1')).toHaveLength(3610);
+    const tsv = await readDataset(sharedFile('sst2-sentence', 'sst2-sentence.train.tsv'));
+    expect(tsv.examples).toEqual(ds.examples);
+  });
+
+  it('files on disk are untouched text (sanity: the pair really is Windows-1252)', () => {
+    const raw = readFileSync(sharedFile('rt-polarity', 'original-latin1', 'rt-polarity.neg'));
+    expect(raw.includes(0x97)).toBe(true);
+  });
+});

@@ -13,7 +13,7 @@ import {
   VectorsError,
   type LoadVectorsOptions,
 } from '../../src/train/vectors.js';
-import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('vectors');
@@ -292,55 +292,52 @@ it('streams a 200,000-line file: memory stays far below the file size, only voca
   expect(peak).toBeLessThan(4e6);
 });
 
-reportSharedData('vector');
 
-if (hasSharedData) {
-  describe('real data', () => {
-    const glove = sharedFile('glove-6B-50d-top2446', 'glove.6B.50d.top2446.txt');
-    const w2v = sharedFile('word2vec-googlenews-300d-top1000', 'wordvecs1000.w2v.txt');
+describe.skipIf(!hasSharedData)('real data', () => {
+  const glove = sharedFile('glove-6B-50d-top2446', 'glove.6B.50d.top2446.txt');
+  const w2v = sharedFile('word2vec-googlenews-300d-top1000', 'wordvecs1000.w2v.txt');
 
-    it('GloVe 6B 50d (2,446 words): dim, `the` vector, the five Windows-1252 words', async () => {
-      expect(await readVectorsHeader(glove)).toEqual({ format: 'glove', dim: 50 });
-      const words = ['<pad>', '<unk>', 'the', ',', 'qaida', 'handed', '\u2013', '\u2019s', '\u2014', '\u201C', '\u201D', 'zzzz-not-a-word'];
-      const v = await loadVectors(glove, { words }, { expectedDim: 50 });
-      expect([v.found, v.total, v.foundIgnoringCase]).toEqual([9, 10, 0]);
-      expect(v.missingExamples).toEqual(['zzzz-not-a-word']);
-      expect(row(v.matrix, 2, 50).slice(0, 4)).toEqual([0.418, 0.24968, -0.41242, 0.1217].map(Math.fround));
-      expect(v.matrix[2 * 50 + 49]).toBe(Math.fround(-0.78581));
-      expect(v.matrix[5 * 50]).toBe(Math.fround(-0.4732)); // last line, no trailing newline
-      expect(v.matrix[6 * 50]).toBe(Math.fround(-0.40021)); // line 218: byte 0x96
-    });
-
-    it('GloVe file: every one of its 2,446 words is found when asked for', async () => {
-      const text = readFileSync(glove, 'latin1');
-      const words = ['<pad>', '<unk>', ...new Set(text.split('\n').map((l) => l.slice(0, l.indexOf(' '))))];
-      // Non-ASCII words are UTF-8 in the file; the latin1 read above garbles them, so ask only for ASCII ones.
-      const ascii = words.filter((w) => /^[\x00-\x7f]+$/.test(w));
-      const v = await loadVectors(glove, { words: ascii });
-      expect(v.found).toBe(ascii.length - 2);
-      expect(ascii.length).toBeGreaterThan(2400);
-    });
-
-    it('word2vec GoogleNews 300d (1,000 words): header, unit-norm vectors, binary copy identical', async () => {
-      expect(await readVectorsHeader(w2v)).toEqual({ format: 'word2vec', dim: 300, count: 1000 });
-      const lines = readFileSync(w2v, 'utf8').trimEnd().split('\n').slice(1);
-      const entries = lines.map((l): [string, number[]] => {
-        const f = l.trim().split(' ');
-        return [f[0]!, f.slice(1).map(Number)];
-      });
-      const words = ['<pad>', '<unk>', ...entries.map(([w]) => w), 'zzzz'];
-      const v = await loadVectors(w2v, { words }, { expectedDim: 300 });
-      expect([v.found, v.total]).toEqual([1000, 1001]);
-      const inRow = row(v.matrix, 2, 300);
-      expect(words[2]).toBe('in');
-      expect(Math.hypot(...inRow)).toBeCloseTo(1, 4);
-
-      const bin = fixture('w2v1000.bin', w2vBinary(entries, 300));
-      const b = await loadVectors(bin, { words });
-      expect(b.format).toBe('word2vec-binary');
-      expect(sameFloats(b.matrix, v.matrix)).toBe(true);
-      const e = await vectorsError(loadVectors(w2v, { words }, { expectedDim: 50 }));
-      expect(e.message).toBe(`${w2v} has 300-dimensional vectors, but the embedding has output_dim 50`);
-    });
+  it('GloVe 6B 50d (2,446 words): dim, `the` vector, the five Windows-1252 words', async () => {
+    expect(await readVectorsHeader(glove)).toEqual({ format: 'glove', dim: 50 });
+    const words = ['<pad>', '<unk>', 'the', ',', 'qaida', 'handed', '\u2013', '\u2019s', '\u2014', '\u201C', '\u201D', 'zzzz-not-a-word'];
+    const v = await loadVectors(glove, { words }, { expectedDim: 50 });
+    expect([v.found, v.total, v.foundIgnoringCase]).toEqual([9, 10, 0]);
+    expect(v.missingExamples).toEqual(['zzzz-not-a-word']);
+    expect(row(v.matrix, 2, 50).slice(0, 4)).toEqual([0.418, 0.24968, -0.41242, 0.1217].map(Math.fround));
+    expect(v.matrix[2 * 50 + 49]).toBe(Math.fround(-0.78581));
+    expect(v.matrix[5 * 50]).toBe(Math.fround(-0.4732)); // last line, no trailing newline
+    expect(v.matrix[6 * 50]).toBe(Math.fround(-0.40021)); // line 218: byte 0x96
   });
-}
+
+  it('GloVe file: every one of its 2,446 words is found when asked for', async () => {
+    const text = readFileSync(glove, 'latin1');
+    const words = ['<pad>', '<unk>', ...new Set(text.split('\n').map((l) => l.slice(0, l.indexOf(' '))))];
+    // Non-ASCII words are UTF-8 in the file; the latin1 read above garbles them, so ask only for ASCII ones.
+    const ascii = words.filter((w) => /^[\x00-\x7f]+$/.test(w));
+    const v = await loadVectors(glove, { words: ascii });
+    expect(v.found).toBe(ascii.length - 2);
+    expect(ascii.length).toBeGreaterThan(2400);
+  });
+
+  it('word2vec GoogleNews 300d (1,000 words): header, unit-norm vectors, binary copy identical', async () => {
+    expect(await readVectorsHeader(w2v)).toEqual({ format: 'word2vec', dim: 300, count: 1000 });
+    const lines = readFileSync(w2v, 'utf8').trimEnd().split('\n').slice(1);
+    const entries = lines.map((l): [string, number[]] => {
+      const f = l.trim().split(' ');
+      return [f[0]!, f.slice(1).map(Number)];
+    });
+    const words = ['<pad>', '<unk>', ...entries.map(([w]) => w), 'zzzz'];
+    const v = await loadVectors(w2v, { words }, { expectedDim: 300 });
+    expect([v.found, v.total]).toEqual([1000, 1001]);
+    const inRow = row(v.matrix, 2, 300);
+    expect(words[2]).toBe('in');
+    expect(Math.hypot(...inRow)).toBeCloseTo(1, 4);
+
+    const bin = fixture('w2v1000.bin', w2vBinary(entries, 300));
+    const b = await loadVectors(bin, { words });
+    expect(b.format).toBe('word2vec-binary');
+    expect(sameFloats(b.matrix, v.matrix)).toBe(true);
+    const e = await vectorsError(loadVectors(w2v, { words }, { expectedDim: 50 }));
+    expect(e.message).toBe(`${w2v} has 300-dimensional vectors, but the embedding has output_dim 50`);
+  });
+});

@@ -8,7 +8,7 @@ import {
   TokenPatternError,
 } from '../../src/train/tokenizer.js';
 import { OOV_ID, PAD_ID, Vocab, VocabError, type VocabJSON } from '../../src/train/vocab.js';
-import { hasSharedData, reportSharedData, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, sharedFile } from './helpers/real-data.js';
 
 describe('tokenizer', () => {
   it('keeps inner apostrophes and hyphens, numbers with separators, and splits punctuation', () => {
@@ -140,21 +140,18 @@ describe('Vocab', () => {
   });
 });
 
-reportSharedData('vocabulary');
 
-if (hasSharedData) {
-  describe('real data', () => {
-    it('rt-polarity: a 10,000-id vocabulary is deterministic and covers most running text', async () => {
-      const ds = await readDataset(sharedFile('rt-polarity', 'rt-polarity.tsv'));
-      const texts = ds.examples.map((e) => e.text);
-      const a = Vocab.build(texts, { size: 10_000 });
-      const b = Vocab.build([...texts].reverse(), { size: 10_000 });
-      expect(b.words).toEqual(a.words);
-      expect(a.size).toBe(10_000);
-      expect(a.words.slice(2, 8)).toEqual(['.', 'the', ',', 'a', 'and', 'of']);
-      const cov = a.coverage(texts);
-      expect(cov.tokenRate).toBeGreaterThan(0.95);
-      expect(a.stats!.distinctWords).toBeGreaterThan(18_000);
-    });
+describe.skipIf(!hasSharedData)('real data', () => {
+  it('rt-polarity: a 10,000-id vocabulary is deterministic and covers most running text', async () => {
+    const ds = await readDataset(sharedFile('rt-polarity', 'rt-polarity.tsv'));
+    const texts = ds.examples.map((e) => e.text);
+    const a = Vocab.build(texts, { size: 10_000 });
+    const b = Vocab.build([...texts].reverse(), { size: 10_000 });
+    expect(b.words).toEqual(a.words);
+    expect(a.size).toBe(10_000);
+    expect(a.words.slice(2, 8)).toEqual(['.', 'the', ',', 'a', 'and', 'of']);
+    const cov = a.coverage(texts);
+    expect(cov.tokenRate).toBeGreaterThan(0.95);
+    expect(a.stats!.distinctWords).toBeGreaterThan(18_000);
   });
-}
+});
