@@ -13,6 +13,16 @@ process.on('uncaughtException', (err) => {
   process.exit(70);
 });
 
+// A reader that stops early (`rnnc predict DIR < texts | head -2`) closes the pipe: that is not
+// an error of rnnc's, so it stops quietly, with exit code 0, as ripgrep and friends do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(0);
+    internal(err);
+    process.exit(70);
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

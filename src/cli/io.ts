@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { diag } from '../diagnostics/codes.js';
 import { LineIndex } from '../diagnostics/positions.js';
 import { renderText, toJson, type JsonDiagnostic } from '../diagnostics/render.js';
@@ -63,4 +64,25 @@ export function countLine(ds: readonly Diagnostic[]): string {
   const w = ds.filter((d) => d.severity === 'warning').length;
   const part = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   return `${part(e, 'error')}, ${part(w, 'warning')}`;
+}
+
+/**
+ * Writes an output file the user named (`-o FILE`) atomically, or says why it cannot: a folder
+ * given where a file is wanted, a parent that is a file, no permission. Returns the problem as
+ * a message (for an E4002 diagnostic), or null when the file was written.
+ */
+export function writeOutputFile(path: string, text: string, example: string): string | null {
+  try {
+    if (statSync(path).isDirectory()) return `cannot write ${path}: it is a folder; give a file name, e.g. ${example}`;
+  } catch {
+    // Not there yet: the usual case.
+  }
+  try {
+    writeFileAtomic(path, text);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent of it is a file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    return `cannot write ${path}: ${why}`;
+  }
 }

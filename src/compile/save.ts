@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 
@@ -180,7 +180,10 @@ export async function saveModel(
   try {
     await mkdir(parent, { recursive: true });
     const replacing = await checkReplaceable(target);
-    tmp = await mkdtemp(join(parent, `.${base}.tmp-`));
+    // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the model folder it becomes must be
+    // as readable as any other the user makes (a web server serving model.json runs as another user).
+    tmp = join(parent, `.${base}.tmp-${randomBytes(6).toString('hex')}`);
+    await mkdir(tmp);
     await writeFileSynced(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
     await writeFileSynced(join(tmp, WEIGHTS_BIN), toBuffer(artifacts.weightData));
     for (const [name, data] of Object.entries(extra)) await writeFileSynced(join(tmp, name), data);

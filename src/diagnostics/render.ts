@@ -48,16 +48,21 @@ function frame(index: LineIndex, start: number, end: number, gutter: number, lab
   return [`${num} | ${text}`, `${blank} | ${caret}`];
 }
 
+// Control characters (but tab) and U+FFFD (bytes that were not UTF-8): a line that is not text,
+// which a terminal could misread as escape sequences, is not echoed.
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
+
 /** The full rustc-style form: header, source line, caret, notes and help. */
 export function renderText(file: string, index: LineIndex, d: Diagnostic): string {
   const lines = [renderShort(file, index, d)];
   const spans = [d.span, ...(d.labels ?? []).map((l) => l.span)];
   const gutter = Math.max(...spans.map((s) => String(index.lineOf(s.start) + 1).length));
-  if (index.text.length > 0 || d.span.end > 0) {
+  const showable = (start: number) => !NOT_TEXT.test(index.lineText(index.lineOf(start)));
+  if ((index.text.length > 0 || d.span.end > 0) && showable(d.span.start)) {
     lines.push(...frame(index, d.span.start, d.span.end, gutter, d.label));
   }
   for (const l of d.labels ?? []) {
-    lines.push(...frame(index, l.span.start, l.span.end, gutter, l.message));
+    if (showable(l.span.start)) lines.push(...frame(index, l.span.start, l.span.end, gutter, l.message));
   }
   const blank = ' '.repeat(gutter);
   for (const n of d.notes ?? []) lines.push(`${blank} = note: ${n}`);

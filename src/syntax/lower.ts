@@ -61,7 +61,7 @@ interface Lowered {
 }
 
 type Value =
-  | { t: 'num'; value: number; integer: boolean; span: Span }
+  | { t: 'num'; value: number; integer: boolean; raw: string; span: Span }
   | { t: 'str'; value: string; span: Span }
   | { t: 'sym'; name: string; span: Span }
   | { t: 'layers'; items: Lowered[]; span: Span }
@@ -253,7 +253,7 @@ class Lowerer {
           this.report('BadNumber', e.span, `number out of range: \`${e.raw}\``);
           return { t: 'error', span: e.span };
         }
-        return { t: 'num', value: e.value, integer: e.integer, span: e.span };
+        return { t: 'num', value: e.value, integer: e.integer, raw: e.raw, span: e.span };
       case 'string':
         return e.unterminated ? { t: 'error', span: e.span } : { t: 'str', value: e.value, span: e.span };
       case 'group':
@@ -444,8 +444,11 @@ class Lowerer {
     const v = this.given(args, name);
     if (!v) return v;
     if (v.t === 'num' && v.integer && Number.isSafeInteger(v.value)) return { n: v.value, span: v.span };
-    this.report('WrongValueType', v.span, `\`${name}\` must be a whole number, found ${v.t === 'num' ? `\`${v.value}\`` : describeValue(v)}`, {
-      help: v.t === 'num' && Number.isFinite(v.value) && Number.isSafeInteger(Math.round(v.value)) ? `write \`${Math.round(v.value)}\`` : undefined,
+    // Quote the literal as written: `64.0` has a whole value but is written as a decimal.
+    const whole = v.t === 'num' && Number.isSafeInteger(v.value);
+    this.report('WrongValueType', v.span, `\`${name}\` must be a whole number, found ${v.t === 'num' ? `\`${v.raw}\`` : describeValue(v)}`, {
+      help: whole ? `write \`${v.value}\`, without the decimal point` : undefined,
+      fixes: whole ? [this.renameFix(v.span, String(v.value))] : undefined,
     });
     return null;
   }

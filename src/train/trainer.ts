@@ -8,6 +8,7 @@ import { buildModel, countParams, type ParamCounts } from '../compile/layers.js'
 import { fusedAdam } from '../kernels/adam.js';
 import type { KernelRuntime } from '../kernels/runtime.js';
 import { loadModel, ModelIoError, saveModel } from '../compile/save.js';
+import { isRecurrentKind } from '../ir/semantics.js';
 import type { Layer, Program } from '../ir/types.js';
 import { EmbeddingInitError, initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
 import { computeMetrics, type HeadKind, type Metrics } from './metrics.js';
@@ -421,8 +422,20 @@ async function readJson<T>(path: string, what: string): Promise<T> {
 /** Reads model.json's manifest + weights.bin of a saved model as float32 arrays in manifest order. */
 async function readSavedWeights(dir: string): Promise<Float32Array[]> {
   const json = await readJson<{ weightsManifest?: { weights: WeightEntry[] }[] }>(join(dir, 'model.json'), 'saved model');
-  const bytes = await readFile(join(dir, 'weights.bin'));
+  const file = join(dir, 'weights.bin');
+  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new TrainError(
+      `cannot resume from ${dir}: ${e.code === 'ENOENT' ? 'its weights.bin is missing' : `cannot read ${file} (${e.message})`}`,
+      'E4006',
+      2,
+      'start a new run without --resume (or in another folder)',
+    );
+  });
   const manifest = (json.weightsManifest ?? []).flatMap((g) => g.weights);
+  const expected = manifest.reduce((n, w) => n + w.shape.reduce((a, d) => a * d, 1) * 4, 0);
+  if (bytes.length !== expected) {
+    throw new TrainError(`cannot resume from ${dir}: its weights.bin holds ${bytes.length} bytes, its model.json describes ${expected}`, 'E4006', 2, 'start a new run without --resume (or in another folder)');
+  }
   const out: Float32Array[] = [];
   let pos = 0;
   for (const w of manifest) {
@@ -553,7 +566,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   // Variable-length input (maxlen lives in vocab.json): batches are cut to their longest text.
   const model = withMathRandom(deriveSeed(settings.seed, STREAM_INIT), () => buildModel(tf, program, { maxlen: null }));
-  emit({ type: 'backend', ...prepareModel(loaded, model) });
+  const where = prepareModel(loaded, model);
+  emit({ type: 'backend', ...where });
+  // tfjs-layers' own recurrent layers cannot differentiate a one-step sequence (their tf.stack
+  // of the steps fails). Masked models get a second, masked step (batchIds); without a mask that
+  // would change the result, so such a run needs the fused kernels.
+  const stockRecurrent = loaded.kernels === null ? program.layers.some((l) => isRecurrentKind(l.kind)) : where.stockLayers.length > 0;
+  if (settings.maxlen === 1 && !masksPadding(model) && stockRecurrent) {
+    model.dispose();
+    throw new TrainError(
+      "maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences",
+      'E4007',
+      1,
+      loaded.kernels === null ? 'drop --kernels stock, or use a maxlen of 2 or more' : 'use a maxlen of 2 or more',
+    );
+  }
   let embeddingReport: EmbeddingInitReport | undefined;
   try {
     if (!state) {
@@ -591,11 +618,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const bytes = await readFile(join(opts.outDir!, CHECKPOINT_BIN)).catch((e: Error) => {
       throw new TrainError(`cannot read ${join(opts.outDir!, CHECKPOINT_BIN)}: ${e.message}`, 'E4006', 2);
     });
-    const w = bytesToTensors(tf, bytes, state.weights);
+    const corrupt = (e: unknown): TrainError =>
+      new TrainError(`cannot resume from ${opts.outDir}: ${(e as Error).message}`, 'E4006', 2, 'start a new run without --resume (or in another folder)');
+    let w: ReturnType<typeof bytesToTensors>;
+    try {
+      w = bytesToTensors(tf, bytes, state.weights);
+    } catch (e) {
+      throw corrupt(e);
+    }
     model.setWeights(w.list.map((x) => x.tensor));
     tf.dispose(w.list.map((x) => x.tensor));
     if (state.optimizerWeights.length > 0) {
-      const o = bytesToTensors(tf, bytes, state.optimizerWeights, w.end);
+      let o: ReturnType<typeof bytesToTensors>;
+      try {
+        o = bytesToTensors(tf, bytes, state.optimizerWeights, w.end);
+      } catch (e) {
+        throw corrupt(e);
+      }
       // setWeights adopts these tensors as the optimizer's variables: not disposed here.
       await optimizer.setWeights(o.list);
       const adam = optimizer as unknown as AdamInternals;
@@ -840,6 +879,18 @@ export interface TrainedModel extends RuntimeReport {
  * on the chosen backend, with the fused kernels under its recurrent layers unless `stock`.
  */
 export async function loadTrained(dir: string, runtime: RuntimeOptions = {}): Promise<TrainedModel> {
+  const kind = await stat(dir).then(
+    (s) => (s.isDirectory() ? 'folder' : 'file'),
+    () => 'missing',
+  );
+  if (kind !== 'folder') {
+    throw new TrainError(
+      kind === 'missing' ? `no model folder ${dir}` : `${dir} is a file, not a model folder`,
+      'E4006',
+      2,
+      'give the folder that `rnnc train -o DIR` wrote (it holds model.json, weights.bin and vocab.json)',
+    );
+  }
   let vocab: Vocab;
   try {
     vocab = Vocab.fromJSON(await readJson(join(dir, VOCAB_JSON), `not a trained rnnc model (no ${VOCAB_JSON})`));

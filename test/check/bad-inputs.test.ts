@@ -11,7 +11,7 @@ const cases: { name: string; src: string; expected: string[]; message?: RegExp }
   { name: 'a layer-name typo', src: 'embed(32) |> lsmt(64) |> dense(1)', expected: ['E3002 1:14-1:18'], message: /unknown layer `lsmt`/ },
   { name: 'an argument-name typo', src: 'embed(32) |> lstm(64, dropuot: 0.2) |> dense(1)', expected: ['E3003 1:23-1:30'], message: /no argument `dropuot`/ },
   { name: 'a word where a number goes', src: 'embed(32) |> lstm(sixty) |> dense(1)', expected: ['E3006 1:19-1:24'] },
-  { name: 'a fraction where a whole number goes', src: 'embed(32) |> lstm(64.5) |> dense(1)', expected: ['E3006 1:19-1:23'] },
+  { name: 'a fraction where a whole number goes', src: 'embed(32) |> lstm(64.5) |> dense(1)', expected: ['E3006 1:19-1:23'], message: /must be a whole number, found `64\.5`$/ },
   { name: 'units of zero', src: 'embed(32) |> lstm(0) |> dense(1)', expected: ['E2006 1:19-1:20'], message: /`units` must be at least 1, found 0/ },
   { name: 'a dropout rate of 1.5', src: 'embed(32) |> gru(8, dropout: 1.5) |> dense(1)', expected: ['E2006 1:30-1:33'], message: /less than 1/ },
   { name: 'a bad enum value', src: 'embed(8) |> bi(lstm(4), merge: concatenate) |> dense(1)', expected: ['E3008 1:32-1:43'] },
@@ -99,6 +99,15 @@ describe('one run reports every independent problem', () => {
   it('checks bindings the model never uses, and counts the names they use', () => {
     const src = 'let a = lstm(3)\nlet b = a x2\nlet c = gru(sixty)\nembed(8) |> rnn(2) |> dense(1)';
     expect(diagnosticsOf(src)).toEqual(['W3104 2:5-2:6', 'W3104 3:5-3:6', 'E3006 3:13-3:18']);
+  });
+
+  it('quotes a whole value written as a decimal as written, and offers the integer (#8 case 8)', () => {
+    const d = checkText('embed(32) |> lstm(64.0) |> dense(1)', { fileName: 's.rnn' }).diagnostics.find((x) => x.code === 'E3006')!;
+    expect(d.message).toBe('`units` must be a whole number, found `64.0`');
+    expect(d.help).toBe('write `64`, without the decimal point');
+    expect(d.fixes).toEqual([{ title: 'replace with `64`', edits: [{ span: { start: 18, end: 22 }, text: '64' }] }]);
+    // A fraction gets no guess at which whole number was meant.
+    expect(checkText('embed(32) |> lstm(64.5) |> dense(1)', { fileName: 's.rnn' }).diagnostics[0]!.help).toBeUndefined();
   });
 
   it('reports an unclosed parenthesis once, even when a train block follows', () => {

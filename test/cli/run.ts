@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,4 +20,35 @@ export function rnnc(args: string[], opts: { cwd?: string; input?: string; nodeA
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the built `rnnc` bin without blocking the test worker (spawn, not spawnSync): the
+ * worker keeps answering vitest while a long command runs. `onStdout` sees the output as it
+ * comes and may close the pipe early (`stop()`), as `| head` does.
+ */
+export function rnncAsync(
+  args: string[],
+  opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; onStdout?: (soFar: string, stop: () => void) => void } = {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      stdout += s;
+      opts.onStdout?.(stdout, () => child.stdout.destroy());
+    });
+    child.stderr.on('data', (s: string) => (stderr += s));
+    child.stdin.on('error', () => undefined); // a command that exits before reading all input
+    child.stdin.end(opts.input ?? '');
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,10 +1,10 @@
+import { join } from 'node:path';
 import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../train/demo-data.js';
 import { DATASETS, defaultCacheDir, FetchError, fetchDataset, renderProgress, type DatasetName } from '../../train/fetch.js';
 import { readDataset } from '../../train/readers.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK, EXIT_USAGE } from '../frontend.js';
-import type { Io } from '../io.js';
-import { writeFileAtomic } from '../../util/write-atomic.js';
+import { writeOutputFile, type Io } from '../io.js';
 import { handleError, reportError } from './train.js';
 
 async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined): Promise<number> {
@@ -66,7 +66,8 @@ export async function runData(io: Io, args: ParsedArgs): Promise<number> {
       const tsv = demoCorpusTsv();
       const out = optString(args, 'out');
       if (out) {
-        writeFileAtomic(out, tsv);
+        const problem = writeOutputFile(out, tsv, join(out, 'demo.tsv'));
+        if (problem) return reportError(io, 'rnnc data demo', 'E4002', problem, EXIT_USAGE);
         io.err(`wrote ${out}: ${DEMO_SIZE} examples (seed ${DEMO_SEED})\n`);
       } else {
         io.out(tsv);
