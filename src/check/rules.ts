@@ -2,6 +2,7 @@ import { diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { isRecurrentKind } from '../ir/semantics.js';
 import type { Program } from '../ir/types.js';
+import { checkTokenPattern } from '../ir/token-pattern.js';
 import { spanFor, type PointerSpans } from '../ir/validate.js';
 import { analyze, type Analysis } from './shapes.js';
 import { formatCount } from '../util/numbers.js';
@@ -66,6 +67,7 @@ export function checkStructure(program: Program, pointers: PointerSpans, options
       }),
     );
   }
+  diagnostics.push(...checkTraining(program, pointers, use));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const analysis = analyze(program, options.maxlen ?? null);
@@ -80,4 +82,49 @@ export function checkStructure(program: Program, pointers: PointerSpans, options
     );
   }
   return { diagnostics, analysis };
+}
+
+/**
+ * What `rnnc train` would refuse, reported by `check` first, at its place in the spec: a last
+ * `dense` whose activation is not a classifier's (train needs a sigmoid unit for two labels or
+ * a softmax over N classes), a `loss` that does not fit the head, a `token_pattern` that is not
+ * a regular expression. A head is only a warning: the model still compiles, for other uses.
+ */
+function checkTraining(program: Program, pointers: PointerSpans, use: (i: number) => Span): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const whole: Span = pointers.get('') ?? { start: 0, end: 0 };
+  const i = program.layers.length - 1;
+  const last = program.layers[i];
+  let head: 'sigmoid' | 'softmax' | undefined;
+  if (last?.kind === 'dense') {
+    const at = pointers.get(`/layers/${i}/activation`) ?? use(i);
+    if (last.units === 1 && last.activation === 'sigmoid') head = 'sigmoid';
+    else if (last.units > 1 && last.activation === 'softmax') head = 'softmax';
+    else if (last.units === 1 && last.activation === 'softmax') {
+      out.push(
+        diag('NoClassifierHead', at, 'a softmax over one unit is always 1: this head cannot learn, and `rnnc train` refuses it', {
+          help: 'leave the activation out: rnnc gives `dense(1)` a sigmoid',
+          fixes: pointers.has(`/layers/${i}/activation`) ? [{ title: 'use `sigmoid`', edits: [{ span: at, text: 'sigmoid' }] }] : undefined,
+        }),
+      );
+    } else {
+      out.push(
+        diag('NoClassifierHead', at, `\`rnnc train\` needs a classifier head: a sigmoid \`dense(1)\` or a softmax \`dense(N)\`, not ${last.activation} over ${last.units} unit${last.units === 1 ? '' : 's'}`, {
+          help: 'leave the last activation out: rnnc picks sigmoid or softmax',
+        }),
+      );
+    }
+  }
+  const loss = program.train?.loss;
+  if (head && loss && loss !== 'auto' && (loss === 'binary_crossentropy') !== (head === 'sigmoid')) {
+    out.push(
+      diag('BadTrainValue', spanFor(pointers, '/train/loss', whole), `loss \`${loss}\` does not fit the head: ${head === 'sigmoid' ? 'a sigmoid `dense(1)` (two labels)' : `a softmax over ${(last as { units: number }).units} classes`}`, {
+        help: `use \`loss: auto\`${head === 'sigmoid' ? ', or `binary_crossentropy`' : ', or `sparse_categorical_crossentropy`'}`,
+      }),
+    );
+  }
+  const pattern = program.train?.token_pattern;
+  const problem = pattern === undefined ? undefined : checkTokenPattern(pattern);
+  if (problem) out.push(diag('BadTrainValue', spanFor(pointers, '/train/token_pattern', whole), `token_pattern: ${problem}`));
+  return out;
 }

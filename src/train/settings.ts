@@ -116,7 +116,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
     s.lowercase = v === 'true';
   }
   if ((v = get('token-pattern')) !== undefined) {
-    const problem = v === '' ? 'it is empty' : checkTokenPattern(v);
+    const problem = checkTokenPattern(v);
     if (problem) throw new UsageError(`--token-pattern: ${problem}`);
     s.token_pattern = v;
   }

@@ -1,14 +1,6 @@
-/**
- * Default token pattern, in order of preference at each position:
- * 1. a number with inner separators: `3.5`, `10,000`, `1:30`;
- * 2. a word of letters, marks and digits, with inner apostrophes or hyphens: `don't`, `n't`,
- *    `he's`, `re-imagining`, `21st` (a leading or trailing apostrophe or hyphen is punctuation,
- *    so SST's `'s` becomes `'` `s`, the same at train and predict time);
- * 3. any other single non-space character: `.`, `,`, `"`, `!`, `(`, `$`, `—`.
- * Flags `gu` are always added, so `\p{…}` classes work in user patterns too.
- */
-export const DEFAULT_TOKEN_PATTERN =
-  "\\p{N}+(?:[.,:]\\p{N}+)+|[\\p{L}\\p{M}\\p{N}]+(?:['’\\-][\\p{L}\\p{M}\\p{N}]+)*|[^\\s]";
+import { checkTokenPattern, DEFAULT_TOKEN_PATTERN } from '../ir/token-pattern.js';
+
+export { checkTokenPattern, DEFAULT_TOKEN_PATTERN };
 
 /** How text becomes tokens; stored in vocab.json so eval and predict tokenize exactly as training did. */
 export interface TokenizerOptions {
@@ -32,16 +24,6 @@ export class TokenPatternError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Returns why `pattern` cannot be a token pattern, or undefined if it can (for the checker). */
-export function checkTokenPattern(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern, 'gu');
-  } catch (e) {
-    return `invalid regular expression: ${(e as Error).message}`;
-  }
-  return undefined;
 }
 
 /** Splits text into tokens: NFC-normalize, optionally lower-case, then every non-empty match of the pattern. */

@@ -11,6 +11,10 @@ const cases: { name: string; src: string; expected: string[]; message?: RegExp }
   { name: 'a layer-name typo', src: 'embed(32) |> lsmt(64) |> dense(1)', expected: ['E3002 1:14-1:18'], message: /unknown layer `lsmt`/ },
   { name: 'an argument-name typo', src: 'embed(32) |> lstm(64, dropuot: 0.2) |> dense(1)', expected: ['E3003 1:23-1:30'], message: /no argument `dropuot`/ },
   { name: 'a word where a number goes', src: 'embed(32) |> lstm(sixty) |> dense(1)', expected: ['E3006 1:19-1:24'] },
+  // What `rnnc train` would refuse, reported by `check` first (#8 case 5).
+  { name: 'a binary loss on a softmax head', src: 'embed(32) |> lstm(64) |> dense(3)\ntrain { loss: binary_crossentropy }', expected: ['E3026 2:15-2:34'], message: /loss `binary_crossentropy` does not fit the head: a softmax over 3 classes/ },
+  { name: 'a categorical loss on a sigmoid head', src: 'embed(32) |> lstm(64) |> dense(1)\ntrain { loss: categorical_crossentropy }', expected: ['E3026 2:15-2:39'], message: /does not fit the head: a sigmoid `dense\(1\)`/ },
+  { name: 'a token pattern that is not a regular expression', src: 'embed(32) |> lstm(64) |> dense(1)\ntrain { token_pattern: "[a-" }', expected: ['E3026 2:24-2:29'], message: /^token_pattern: invalid regular expression: [^/]*$/ },
   { name: 'a fraction where a whole number goes', src: 'embed(32) |> lstm(64.5) |> dense(1)', expected: ['E3006 1:19-1:23'], message: /must be a whole number, found `64\.5`$/ },
   { name: 'units of zero', src: 'embed(32) |> lstm(0) |> dense(1)', expected: ['E2006 1:19-1:20'], message: /`units` must be at least 1, found 0/ },
   { name: 'a dropout rate of 1.5', src: 'embed(32) |> gru(8, dropout: 1.5) |> dense(1)', expected: ['E2006 1:30-1:33'], message: /less than 1/ },
@@ -99,6 +103,19 @@ describe('one run reports every independent problem', () => {
   it('checks bindings the model never uses, and counts the names they use', () => {
     const src = 'let a = lstm(3)\nlet b = a x2\nlet c = gru(sixty)\nembed(8) |> rnn(2) |> dense(1)';
     expect(diagnosticsOf(src)).toEqual(['W3104 2:5-2:6', 'W3104 3:5-3:6', 'E3006 3:13-3:18']);
+  });
+
+  it('warns, at the activation, about a head `rnnc train` refuses; the model still compiles (#8 case 5)', () => {
+    const one = checkText('embed(32) |> lstm(64) |> dense(1, softmax)', { fileName: 's.rnn' });
+    expect(diagnosticsOf('embed(32) |> lstm(64) |> dense(1, softmax)')).toEqual(['W3102 1:35-1:42']);
+    expect(one.diagnostics[0]!.message).toBe('a softmax over one unit is always 1: this head cannot learn, and `rnnc train` refuses it');
+    expect(one.diagnostics[0]!.fixes).toEqual([{ title: 'use `sigmoid`', edits: [{ span: { start: 34, end: 41 }, text: 'sigmoid' }] }]);
+    expect(one.program).toBeDefined();
+    expect(diagnosticsOf('embed(32) |> lstm(64) |> dense(3, relu)')).toEqual(['W3102 1:35-1:39']);
+    // The heads train takes, written out or left to rnnc, are fine.
+    for (const src of ['embed(32) |> lstm(64) |> dense(1, sigmoid)', 'embed(32) |> lstm(64) |> dense(4, softmax)', 'embed(32) |> lstm(64) |> dense(4)']) {
+      expect(diagnosticsOf(src)).toEqual([]);
+    }
   });
 
   it('quotes a whole value written as a decimal as written, and offers the integer (#8 case 8)', () => {
