@@ -12,6 +12,7 @@ import { validateProgram } from './ir/validate.js';
 import type { SourceFile } from './syntax/ast.js';
 import { lower, type Binding, type SourceMap } from './syntax/lower.js';
 import { capDiagnostics, parseSource } from './syntax/parse.js';
+import { appendAll } from './util/arrays.js';
 
 export interface CheckOptions {
   /** The file's name, used to pick the front end (`.json` → IR) and to resolve relative paths. */
@@ -69,14 +70,14 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
 
   if (isJsonFileName(options.fileName)) {
     const r = readJsonIr(text);
-    diagnostics.push(...r.diagnostics);
+    appendAll(diagnostics, r.diagnostics);
     pointers = r.pointers;
     raw = r.value;
     frontEndErrors = hasErrors(r.diagnostics);
   } else {
     const parsed = parseSource(text);
     ast = parsed.ast;
-    diagnostics.push(...parsed.diagnostics);
+    appendAll(diagnostics, parsed.diagnostics);
     const lowered = lower(parsed.ast, {
       vocab: options.vocab,
       pretrained: options.pretrained,
@@ -86,7 +87,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
     // lowering then finds past that point is a consequence of the guess, not a new problem.
     const unclosed = parsed.diagnostics.find((d) => d.code === Codes.UnclosedParen.code);
     if (!parsed.aborted) {
-      diagnostics.push(...lowered.diagnostics.filter((d) => !unclosed || d.span.start < unclosed.span.start));
+      appendAll(diagnostics, lowered.diagnostics.filter((d) => !unclosed || d.span.start < unclosed.span.start));
     }
     pointers = lowered.map.pointers;
     map = lowered.map;
@@ -100,7 +101,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
   let analysis: Analysis | undefined;
   if (raw !== undefined) {
     const schemaErrors = validateProgram(raw, pointers, whole);
-    diagnostics.push(...schemaErrors);
+    appendAll(diagnostics, schemaErrors);
     // Structure is judged only on a complete program: with layers missing after earlier errors
     // it would report consequences, not causes.
     if (schemaErrors.length === 0 && !frontEndErrors) {
@@ -109,7 +110,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
         maxParams: options.maxParams ?? DEFAULT_MAX_PARAMS,
         maxlen: normalized.train?.maxlen ?? null,
       });
-      diagnostics.push(...s.diagnostics);
+      appendAll(diagnostics, s.diagnostics);
       analysis = s.analysis;
       if (!hasErrors(diagnostics)) program = normalized;
     }

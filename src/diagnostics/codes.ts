@@ -19,6 +19,8 @@ export const Codes = {
   BadNumber: { code: 'E1010', severity: 'error', title: 'malformed number' },
   TooManyErrors: { code: 'E1011', severity: 'error', title: 'too many errors' },
   NestingTooDeep: { code: 'E1012', severity: 'error', title: 'nesting too deep' },
+  SecondTrainBlock: { code: 'E1013', severity: 'error', title: 'more than one train block' },
+  TooManyWarnings: { code: 'W1014', severity: 'warning', title: 'too many warnings' },
 
   // IR schema
   InvalidJson: { code: 'E2001', severity: 'error', title: 'invalid JSON' },
@@ -57,6 +59,7 @@ export const Codes = {
   UnknownTrainSetting: { code: 'E3025', severity: 'error', title: 'unknown train setting' },
   BadTrainValue: { code: 'E3026', severity: 'error', title: 'bad train setting' },
   NotAValue: { code: 'E3027', severity: 'error', title: 'not a value' },
+  TooManyLayers: { code: 'E3028', severity: 'error', title: 'too many layers' },
 
   FrozenWithoutPretrained: { code: 'W3101', severity: 'warning', title: 'frozen embedding without pretrained source' },
   NoClassifierHead: { code: 'W3102', severity: 'warning', title: 'no classifier head' },

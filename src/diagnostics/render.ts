@@ -36,12 +36,24 @@ function padUnder(text: string): string {
   return text.replace(/[^\t]/g, ' ');
 }
 
+/** Source lines longer than this are shown as a window around the span, with `…` for the rest. */
+const MAX_FRAME_CHARS = 160;
+
 function frame(index: LineIndex, start: number, end: number, gutter: number, label: string | undefined): string[] {
   const line = index.lineOf(start);
-  const text = index.lineText(line);
-  const col = start - index.lineStarts[line]!;
+  let text = index.lineText(line);
+  let col = start - index.lineStarts[line]!;
   const lineEnd = index.lineEnd(line);
-  const width = Math.max(1, Math.min(end, lineEnd) - start);
+  let width = Math.max(1, Math.min(end, lineEnd) - start);
+  if (text.length > MAX_FRAME_CHARS) {
+    // A 130,000-character line must not be printed once per diagnostic.
+    const from = Math.max(0, Math.min(col - 40, text.length - MAX_FRAME_CHARS));
+    const to = Math.min(text.length, from + MAX_FRAME_CHARS);
+    const lead = from > 0 ? '…' : '';
+    text = `${lead}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
+    col = col - from + lead.length;
+    width = Math.max(1, Math.min(width, to - (start - index.lineStarts[line]!)));
+  }
   const num = String(line + 1).padStart(gutter);
   const blank = ' '.repeat(gutter);
   const caret = padUnder(text.slice(0, col)) + '^'.repeat(width) + (label ? ` ${label}` : '');

@@ -1,6 +1,8 @@
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
+import { MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';
+import { formatCount } from '../util/numbers.js';
 
 export interface JsonReadResult {
   value: unknown;
@@ -31,11 +33,38 @@ const describeError: Record<string, string> = {
   InvalidCharacter: 'invalid character in string',
 };
 
+/** The offset of the first bracket nested deeper than MAX_NESTING (strings skipped), if any. */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
+
 /**
  * Reads a hand-written `.rnn.json` IR, keeping a JSON pointer → span map so that schema and
  * check diagnostics point into the JSON text as they would into a `.rnn` file.
  */
 export function readJsonIr(text: string): JsonReadResult {
+  const refused = (d: Diagnostic): JsonReadResult => ({ value: undefined, pointers: new Map(), diagnostics: [d] });
+  if (text.length > MAX_SOURCE_CHARS) {
+    return refused(diag('FileTooLarge', { start: 0, end: 0 }, `file too large: ${formatCount(text.length)} characters (limit ${formatCount(MAX_SOURCE_CHARS)})`));
+  }
+  // Nesting is measured on the text before anything recursive (the walk below, getNodeValue,
+  // the schema validator) sees it.
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    return refused(diag('NestingTooDeep', { start: deep, end: deep + 1 }, `arrays and objects nested more than ${MAX_NESTING} deep`, { help: 'an IR file is a few levels deep' }));
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const diagnostics = errors.map((e) => {

@@ -1,3 +1,5 @@
+import { MAX_BINDING_DEPTH, MAX_LAYERS, MAX_REPEAT } from '../limits.js';
+import { formatCount } from '../util/numbers.js';
 import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
 import { didYouMean } from '../check/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
@@ -83,7 +85,7 @@ const SURFACE_NAME: Record<Layer['kind'], string> = {
 type Args = Map<string, { arg: Arg; value: Value }>;
 
 const LAYER_NAMES = BUILTINS.filter((b) => b.makes === 'layer').map((b) => b.name);
-const MAX_REPEAT = 1000;
+
 
 function describeValue(v: Value): string {
   switch (v.t) {
@@ -140,7 +142,7 @@ class Lowerer {
         this.bindings.set(s.name.name, { name: s.name.name, decl: s.name.span, statement: s.span, uses: [] });
       } else if (s.type === 'train') {
         if (train) {
-          this.report('SecondPipeline', s.span, 'more than one `train` block', {
+          this.report('SecondTrainBlock', s.span, 'more than one `train` block', {
             labels: [{ span: train.span, message: 'first one here' }],
             help: 'merge the settings into one block',
           });
@@ -169,6 +171,12 @@ class Lowerer {
       for (const stage of main.stages) {
         const v = this.stageValue(stage);
         const indices: number[] = [];
+        if (v.t === 'layers' && layers.length + v.items.length > MAX_LAYERS) {
+          this.report('TooManyLayers', stage.span, `the model grows past ${MAX_LAYERS} layers here`, {
+            help: `a model has at most ${MAX_LAYERS} layers once repeats and bindings are expanded`,
+          });
+          break;
+        }
         if (v.t === 'layers') {
           for (const item of v.items) {
             const i = layers.length;
@@ -213,7 +221,13 @@ class Lowerer {
     let ok = true;
     for (const s of p.stages) {
       const v = this.stageValue(s);
-      if (v.t === 'layers') items.push(...v.items);
+      if (v.t === 'layers' && items.length + v.items.length > MAX_LAYERS) {
+        this.report('TooManyLayers', s.span, `the pipeline grows past ${MAX_LAYERS} layers here`, {
+          help: `a model has at most ${MAX_LAYERS} layers once repeats and bindings are expanded`,
+        });
+        return { t: 'error', span: p.span };
+      }
+      if (v.t === 'layers') for (const item of v.items) items.push(item);
       else {
         ok = false;
         if (v.t !== 'error') this.report('NotALayer', s.span, `expected a layer, found ${describeValue(v)}`);
@@ -236,6 +250,13 @@ class Lowerer {
     if (v.t === 'error') return v;
     if (v.t !== 'layers') {
       this.report('NotALayer', s.expr.span, `only layers can be repeated, found ${describeValue(v)}`);
+      return { t: 'error', span: s.span };
+    }
+    // Checked before expanding: nested repeats multiply, `((lstm(1) x1000) x1000) x1000` is 10⁹.
+    if (v.items.length * n > MAX_LAYERS) {
+      this.report('TooManyLayers', s.repeat.span, `this repeat makes ${formatCount(v.items.length * n)} layers, over the ${MAX_LAYERS} a model may have`, {
+        label: `${formatCount(v.items.length)} × ${n}`,
+      });
       return { t: 'error', span: s.span };
     }
     // Each copy has its own weights: copies are separate layers in the IR.
@@ -296,6 +317,13 @@ class Lowerer {
       const cycle = [...this.evaluating.slice(this.evaluating.indexOf(name)), name];
       this.report('BindingCycle', span, `\`${name}\` is defined in terms of itself: ${cycle.map((c) => `\`${c}\``).join(' → ')}`, {
         labels: [{ span: this.lets.get(name)!.name.span, message: 'bound here' }],
+      });
+      return { t: 'error', span };
+    }
+    // Each binding level is a few frames of recursion: a chain of thousands would overflow.
+    if (this.evaluating.length >= MAX_BINDING_DEPTH) {
+      this.report('NestingTooDeep', span, `bindings refer to bindings more than ${MAX_BINDING_DEPTH} deep here`, {
+        help: 'define the layers with fewer levels of `let`',
       });
       return { t: 'error', span };
     }

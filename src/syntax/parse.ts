@@ -6,12 +6,9 @@ import { sharedParser } from './parser.js';
 import { LBrace, LParen, RBrace, RnnLexer, RParen, UnterminatedString } from './tokens.js';
 import { formatCount } from '../util/numbers.js';
 
-/** Larger sources are refused before lexing: no real spec is near this, and it bounds memory and time. */
-export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
-/** Deeper parenthesis nesting is refused before parsing, so the recursive-descent parser cannot overflow the stack. */
-export const MAX_NESTING = 64;
-/** One run reports at most this many diagnostics; past it a last one says how many more there were. */
-export const MAX_DIAGNOSTICS = 100;
+import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';
+
+export { MAX_SOURCE_CHARS };
 
 export interface ParseResult {
   ast: SourceFile;
@@ -95,7 +92,10 @@ export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   if (ds.length <= MAX_DIAGNOSTICS) return ds;
   const kept = ds.slice(0, MAX_DIAGNOSTICS);
   const last = kept[kept.length - 1]!;
-  kept.push(diag('TooManyErrors', last.span, `too many problems: ${ds.length - MAX_DIAGNOSTICS} more not shown`));
+  // The note is as serious as what it hides: 150 unused-binding warnings must not fail a compile.
+  const hidden = ds.slice(MAX_DIAGNOSTICS);
+  const errors = hidden.some((d) => d.severity === 'error');
+  kept.push(diag(errors ? 'TooManyErrors' : 'TooManyWarnings', last.span, `too many problems: ${hidden.length} more not shown`));
   return kept;
 }
 
@@ -150,7 +150,8 @@ export function parseSource(text: string): ParseResult {
   }
 
   const brackets = checkBrackets(lexed.tokens);
-  diagnostics.push(...brackets.diagnostics);
+  // A loop, not push(...): a spread of 130,000 diagnostics overflows the call stack.
+  for (const d of brackets.diagnostics) diagnostics.push(d);
   const comments = (lexed.groups['comments'] ?? []) as IToken[];
   const allTokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
   if (brackets.tooDeep) return { ast: empty, aborted: true, tokens: allTokens, diagnostics };

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { appendAll } from '../util/arrays.js';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -458,8 +459,8 @@ async function readPair(posFile: string, negFile: string): Promise<Dataset> {
         else p.examples.push({ text, label });
       });
     });
-    all.examples.push(...part.examples);
-    all.problems.push(...part.problems);
+    appendAll(all.examples, part.examples);
+    appendAll(all.problems, part.problems);
     if (encoding === 'windows-1252') all.notes.push(cp1252Note(file));
   }
   return finish(all, 'pair');

@@ -177,3 +177,49 @@ describe('pretrained sources read by the checker', () => {
     expect(diagnosticsOf(mismatch).map((d) => d.split(' ')[0])).toEqual(['E3019']);
   });
 });
+
+describe('limits: hostile inputs are diagnostics, not crashes (#8 case 9)', () => {
+  const check = (src: string, fileName = 'limits.rnn') => checkText(src, { fileName, resolveDim: () => 4 });
+
+  it('nested repeats are counted multiplied: ((lstm(1) x1000) x1000) x1000 is E3028, at once', () => {
+    const src = 'embed(8) |> ((lstm(1) x1000) x1000) x1000 |> dense(1)';
+    expect(diagnosticsOf(src)).toEqual(['E3028 1:30-1:35']); // the middle repeat: 1,000 × 1000
+    expect(check(src).diagnostics[0]!.message).toBe('this repeat makes 1,000,000 layers, over the 1000 a model may have');
+  });
+
+  it('bindings that add up past 1,000 layers are E3028 where the model grows past it', () => {
+    expect(diagnosticsOf('let a = lstm(1) x500\nembed(8) |> a |> a |> a |> dense(1)')).toEqual(['E3028 2:18-2:19']);
+  });
+
+  it('a chain of 3,000 `let` bindings is one E1012, not a stack overflow', () => {
+    const lines = ['let a0 = lstm(1)', ...Array.from({ length: 2999 }, (_, i) => `let a${i + 1} = a${i}`), 'embed(8) |> a2999 |> dense(1)'];
+    const r = check(lines.join('\n'));
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['E1012']);
+    expect(r.diagnostics[0]!.message).toBe('bindings refer to bindings more than 256 deep here');
+  });
+
+  it('130,000 unmatched `)` are 100 diagnostics and a note, not a stack overflow', () => {
+    const r = check(`embed(8) |> lstm(4) |> dense(1)${')'.repeat(130_000)}`);
+    expect(r.diagnostics).toHaveLength(101);
+    expect(r.diagnostics[100]!.code).toBe('E1011');
+  });
+
+  it('IR JSON nested 3,000 deep is one E1012 at the 65th bracket; a JSON file over 4 MB is E1009', () => {
+    const r = check(`${'['.repeat(3000)}${']'.repeat(3000)}`, 'deep.rnn.json');
+    expect(r.diagnostics.map((d) => `${d.code} ${d.span.start}`)).toEqual(['E1012 64']);
+    const big = check(`{"format":"rnnc-ir","pad":"${'x'.repeat(4 * 1024 * 1024)}"}`, 'big.rnn.json');
+    expect(big.diagnostics.map((d) => d.code)).toEqual(['E1009']);
+  });
+
+  it('150 warnings are capped with a warning, not an error: the model still compiles', () => {
+    const src = [...Array.from({ length: 150 }, (_, i) => `let unused${i} = lstm(1)`), 'embed(8) |> lstm(4) |> dense(1)'].join('\n');
+    const r = check(src);
+    expect(r.diagnostics).toHaveLength(101);
+    expect(r.diagnostics[100]).toMatchObject({ code: 'W1014', severity: 'warning', message: 'too many problems: 50 more not shown' });
+    expect(r.program).toBeDefined();
+  });
+
+  it('a second `train` block has a code of its own (E1013), not the second pipeline’s E1007', () => {
+    expect(diagnosticsOf('embed(8) |> lstm(4) |> dense(1)\ntrain { epochs: 2 }\ntrain { epochs: 3 }').map((d) => d.slice(0, 5))).toEqual(['E1013']);
+  });
+});

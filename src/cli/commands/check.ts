@@ -1,4 +1,5 @@
 import { hasErrors } from '../../diagnostics/types.js';
+import { appendAll } from '../../util/arrays.js';
 import { checkText } from '../../program.js';
 import { optString, type ParsedArgs } from '../args.js';
 import { checkOptions, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE } from '../frontend.js';
@@ -18,8 +19,8 @@ export function runCheck(io: Io, args: ParsedArgs): number {
     const ds = loaded.ok ? checkText(text, checkOptions(args, file)).diagnostics : [loaded.diagnostic];
     if (!loaded.ok) exit = EXIT_USAGE;
     else if (hasErrors(ds) && exit === EXIT_OK) exit = EXIT_SPEC_ERRORS;
-    seen.push(...ds);
-    if (json) all.push(...jsonDiagnostics(file, text, ds));
+    appendAll(seen, ds);
+    if (json) appendAll(all, jsonDiagnostics(file, text, ds));
     else printDiagnostics(io, file, text, ds, 'out');
   }
   if (json) io.out(`${JSON.stringify({ diagnostics: all }, null, 2)}\n`);

@@ -1,0 +1,26 @@
+/**
+ * The front end's limits, in one place. Each bounds memory, time or recursion depth for
+ * hostile or accidental input, far above any real spec; exceeding one is a diagnostic, never a
+ * crash. The README's "Limits" section lists them.
+ */
+
+/** Larger sources are refused before lexing. */
+export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Deeper nesting — parentheses in a spec, arrays and objects in IR JSON — is refused before
+ * parsing or walking, so recursive code cannot overflow the stack.
+ */
+export const MAX_NESTING = 64;
+
+/** `let` bindings referring to bindings more deeply than this are refused (the lowering recurses). */
+export const MAX_BINDING_DEPTH = 256;
+
+/** `stage xN`: N at most this. */
+export const MAX_REPEAT = 1000;
+
+/** Layers a model may have once repeats and bindings are expanded (nested repeats multiply). */
+export const MAX_LAYERS = 1000;
+
+/** One run reports at most this many diagnostics; past it a last one says how many more there were. */
+export const MAX_DIAGNOSTICS = 100;
