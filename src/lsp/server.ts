@@ -54,7 +54,9 @@ export function startServer(connection?: Connection): Connection {
     if (!doc) return undefined;
     const hit = cache.get(uri);
     if (hit && hit.version === doc.version) return hit;
-    const fresh = analyze(uri, doc.version, doc.getText());
+    // A didOpen without `text` leaves the document's text undefined: treat it as empty.
+    const text: unknown = doc.getText();
+    const fresh = analyze(uri, doc.version, typeof text === 'string' ? text : '');
     cache.set(uri, fresh);
     return fresh;
   };
@@ -72,6 +74,8 @@ export function startServer(connection?: Connection): Connection {
   };
 
   const validating = new Set<string>();
+  /** The version of each document last checked, or attempted: a check that failed is not retried for the same text. */
+  const attempted = new Map<string, number>();
   const validate = async (uri: string): Promise<void> => {
     if (validating.has(uri)) return;
     validating.add(uri);
@@ -84,6 +88,7 @@ export function startServer(connection?: Connection): Connection {
         if (now === version) break;
         version = now;
       }
+      if (version !== undefined) attempted.set(uri, version);
       const doc = analyzed(uri);
       if (!doc) return;
       const diagnostics = doc.result.diagnostics.map((d) => toLspDiagnostic(uri, doc.lines, d));
@@ -93,9 +98,10 @@ export function startServer(connection?: Connection): Connection {
     } finally {
       validating.delete(uri);
     }
-    // A change that arrived while the diagnostics were being sent.
+    // A change that arrived while the diagnostics were being sent. (Not the version whose check
+    // just failed: retrying it would fail again, forever, at full speed.)
     const current = documents.get(uri);
-    if (current && cache.get(uri)?.version !== current.version) void validate(uri);
+    if (current && current.version !== attempted.get(uri)) void validate(uri);
   };
 
   conn.onInitialize((params): InitializeResult => {
@@ -124,6 +130,7 @@ export function startServer(connection?: Connection): Connection {
   documents.onDidChangeContent((e) => void validate(e.document.uri));
   documents.onDidClose((e) => {
     cache.delete(e.document.uri);
+    attempted.delete(e.document.uri);
     void conn.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

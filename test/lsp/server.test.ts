@@ -372,6 +372,19 @@ describe('rnnc lsp over stdio', () => {
     expect((await cleared).diagnostics).toEqual([]);
   });
 
+  test('a didOpen without text: checked as empty once, no flood, still answering (#8 case 9)', async () => {
+    const uri = write('notext.rnn', '');
+    const published = client.diagnostics(uri, 1);
+    await client.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'rnn', version: 1 } });
+    expect((await published).diagnostics.map((d) => d.code)).toEqual(['E1006']);
+    // Before the fix a failing check rescheduled itself forever, logging each time.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(client.published.filter((p) => p.uri === uri)).toHaveLength(1);
+    expect(client.stderr).toBe('');
+    const hover = await client.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    expect(hover).toBeNull();
+  });
+
   test('shutdown and exit: the process exits with 0', async () => {
     expect(client.stderr).toBe('');
     expect(await client.stop()).toBe(0);
