@@ -24,3 +24,9 @@ export const MAX_LAYERS = 1000;
 
 /** One run reports at most this many diagnostics; past it a last one says how many more there were. */
 export const MAX_DIAGNOSTICS = 100;
+
+/**
+ * Longest line (or CSV record) of a data file that is read: a review is thousands of characters;
+ * a longer line is reported and skipped without being held in memory or quoted.
+ */
+export const MAX_DATA_LINE_CHARS = 1_000_000;

@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { MAX_DATA_LINE_CHARS } from '../limits.js';
 import { appendAll } from '../util/arrays.js';
+import { formatCount } from '../util/numbers.js';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -214,28 +216,62 @@ async function* openStream(file: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** Splits decoded text into lines (LF, CRLF or CR), numbering them from 1. */
+/** The problem reported for a line or record over MAX_DATA_LINE_CHARS; the line is not quoted. */
+export const LINE_TOO_LONG = `longer than ${formatCount(MAX_DATA_LINE_CHARS)} characters`;
+
+/**
+ * Splits decoded text into lines (LF, CRLF or CR), numbering them from 1. Each chunk is scanned
+ * once (a line split over many chunks is not rescanned: a 50 MB line took 99 s), and a line
+ * over MAX_DATA_LINE_CHARS is dropped as it grows and reported to `onTooLong`.
+ */
 class LineSplitter implements TextSink {
-  private rest = '';
+  private parts: string[] = [];
+  private length = 0;
+  private tooLong = false;
   private lineNo = 0;
-  constructor(private readonly onLine: (line: string, lineNo: number) => void) {}
+  /** The last chunk ended in CR: a LF starting the next one is the rest of a CRLF. */
+  private afterCr = false;
+
+  constructor(
+    private readonly onLine: (line: string, lineNo: number) => void,
+    private readonly onTooLong: (lineNo: number) => void,
+  ) {}
 
   write(chunk: string): void {
-    const s = this.rest + chunk;
+    let s = chunk;
+    if (this.afterCr && s.startsWith('\n')) s = s.slice(1);
+    this.afterCr = false;
     const re = /\r\n|\r|\n/g;
     let pos = 0;
     for (let m = re.exec(s); m; m = re.exec(s)) {
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (m[0] === '\r' && m.index === s.length - 1) break;
-      this.onLine(s.slice(pos, m.index), ++this.lineNo);
+      this.append(s.slice(pos, m.index));
+      this.endLine();
       pos = m.index + m[0].length;
+      if (m[0] === '\r' && pos === s.length) this.afterCr = true;
     }
-    this.rest = s.slice(pos);
+    this.append(s.slice(pos));
   }
 
   end(): void {
-    if (this.rest !== '') this.onLine(this.rest.replace(/\r$/, ''), ++this.lineNo);
-    this.rest = '';
+    if (this.length > 0 || this.tooLong) this.endLine();
+  }
+
+  private append(piece: string): void {
+    if (this.tooLong || piece === '') return;
+    this.length += piece.length;
+    if (this.length > MAX_DATA_LINE_CHARS) {
+      this.tooLong = true;
+      this.parts = [];
+    } else this.parts.push(piece);
+  }
+
+  private endLine(): void {
+    this.lineNo++;
+    if (this.tooLong) this.onTooLong(this.lineNo);
+    else this.onLine(this.parts.join(''), this.lineNo);
+    this.parts = [];
+    this.length = 0;
+    this.tooLong = false;
   }
 }
 
@@ -253,6 +289,8 @@ class CsvSplitter implements TextSink {
   private state: 'start' | 'unquoted' | 'quoted' | 'quote' = 'start';
   private pendingCr = false;
   private problem: string | undefined;
+  /** Characters of the current record; past MAX_DATA_LINE_CHARS they are dropped, not kept. */
+  private size = 0;
 
   constructor(
     private readonly onRecord: (fields: string[], line: number, problem: string | undefined) => void,
@@ -268,6 +306,7 @@ class CsvSplitter implements TextSink {
       }
       this.pendingCr = c === '\r';
       const newline = c === '\n' || c === '\r';
+      this.size++;
       switch (this.state) {
         case 'quoted':
           if (c === '"') this.state = 'quote';
@@ -305,6 +344,10 @@ class CsvSplitter implements TextSink {
       if (newline) {
         this.line++;
         if (this.state === 'start' && this.fields.length === 0) this.recordLine = this.line;
+      } else if (this.size > MAX_DATA_LINE_CHARS) {
+        // Keep following the quotes to find the record's end, but hold none of its text.
+        this.problem = LINE_TOO_LONG;
+        this.field = '';
       }
     }
   }
@@ -328,6 +371,7 @@ class CsvSplitter implements TextSink {
     this.onRecord(this.fields, this.recordLine, this.problem);
     this.fields = [];
     this.problem = undefined;
+    this.size = 0;
   }
 }
 
@@ -370,6 +414,7 @@ async function readTable(file: string, format: 'tsv' | 'csv', opts: ReadDatasetO
     let li = -1;
     let ti = -1;
     const onRecord = (fields: string[], line: number, problem: string | undefined): void => {
+      if (!header && problem) throw new DataError(`${file}: its first line is ${problem}, too long for a header`, 'column', file);
       if (!header) {
         header = fields.map((f) => f.trim());
         if (header.length === 1 && header[0] === '') {
@@ -409,7 +454,10 @@ async function readTable(file: string, format: 'tsv' | 'csv', opts: ReadDatasetO
       if (!header) throw new DataError(`${file} is empty (expected a header row)`, 'empty', file);
     };
     if (format === 'tsv') {
-      const splitter = new LineSplitter((line, n) => onRecord(line.split('\t'), n, undefined));
+      const splitter = new LineSplitter(
+        (line, n) => onRecord(line.split('\t'), n, undefined),
+        (n) => onRecord([], n, LINE_TOO_LONG),
+      );
       return { write: (t) => splitter.write(t), end: () => (splitter.end(), onEnd()) };
     }
     const csv = new CsvSplitter(onRecord, (line) => {
@@ -431,13 +479,16 @@ async function readLines(file: string): Promise<Parts> {
   const encoding = await streamText(file, () => {
     const p: Parts = { examples: [], problems: [], notes: [] };
     result = p;
-    return new LineSplitter((raw, line) => {
-      const m = /^\s*(?:__label__)?(\S+)(?:\s+([\s\S]*))?$/.exec(raw);
-      if (!m) return void p.problems.push({ file, line, message: 'empty line' });
-      const text = (m[2] ?? '').trim();
-      if (text === '') return void p.problems.push({ file, line, message: 'empty text (expected "label text")' });
-      p.examples.push({ label: m[1]!, text });
-    });
+    return new LineSplitter(
+      (raw, line) => {
+        const m = /^\s*(?:__label__)?(\S+)(?:\s+([\s\S]*))?$/.exec(raw);
+        if (!m) return void p.problems.push({ file, line, message: 'empty line' });
+        const text = (m[2] ?? '').trim();
+        if (text === '') return void p.problems.push({ file, line, message: 'empty text (expected "label text")' });
+        p.examples.push({ label: m[1]!, text });
+      },
+      (line) => p.problems.push({ file, line, message: LINE_TOO_LONG }),
+    );
   });
   if (encoding === 'windows-1252') result.notes.push(cp1252Note(file));
   return result;
@@ -453,11 +504,14 @@ async function readPair(posFile: string, negFile: string): Promise<Dataset> {
     const encoding = await streamText(file, () => {
       const p: Parts = { examples: [], problems: [], notes: [] };
       part = p;
-      return new LineSplitter((raw, line) => {
-        const text = raw.trim();
-        if (text === '') p.problems.push({ file, line, message: 'empty line' });
-        else p.examples.push({ text, label });
-      });
+      return new LineSplitter(
+        (raw, line) => {
+          const text = raw.trim();
+          if (text === '') p.problems.push({ file, line, message: 'empty line' });
+          else p.examples.push({ text, label });
+        },
+        (line) => p.problems.push({ file, line, message: LINE_TOO_LONG }),
+      );
     });
     appendAll(all.examples, part.examples);
     appendAll(all.problems, part.problems);
