@@ -30,3 +30,6 @@ export const MAX_DIAGNOSTICS = 100;
  * a longer line is reported and skipped without being held in memory or quoted.
  */
 export const MAX_DATA_LINE_CHARS = 1_000_000;
+
+/** The longest `maxlen` (steps a text is cut or padded to): in a spec, a flag or a vocab.json. */
+export const MAX_MAXLEN = 100_000;

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { MAX_MAXLEN } from '../limits.js';
 import { UsageError, type OptionSpec, type ParsedArgs } from '../cli/args.js';
 import { LOSSES, OPTIMIZERS, type Loss, type Optimizer, type TrainSettings } from '../ir/types.js';
 import { checkTokenPattern, DEFAULT_TOKEN_PATTERN } from './tokenizer.js';
@@ -99,7 +100,7 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
   }
   if ((v = get('optimizer')) !== undefined) s.optimizer = enumFlag('optimizer', v, OPTIMIZERS);
   if ((v = get('loss')) !== undefined) s.loss = enumFlag('loss', v, LOSSES);
-  if ((v = get('maxlen')) !== undefined) s.maxlen = intFlag('maxlen', v, 1, 100000);
+  if ((v = get('maxlen')) !== undefined) s.maxlen = intFlag('maxlen', v, 1, MAX_MAXLEN);
   if ((v = get('seed')) !== undefined) s.seed = intFlag('seed', v, 0, 4294967295);
   if ((v = get('val-split')) !== undefined) {
     const n = numberFlag('val-split', v);

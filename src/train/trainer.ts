@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatCount } from '../util/numbers.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
@@ -912,6 +913,13 @@ export async function loadTrained(dir: string, runtime: RuntimeOptions = {}): Pr
   } catch (e) {
     if (e instanceof ModelIoError) throw new TrainError(e.message, 'E4006', 2);
     throw e;
+  }
+  // vocab.json and the model must belong together: an id past the embedding's rows would fail
+  // inside tfjs's gather, mid-prediction.
+  const rows = Number(model.layers[0]?.getConfig()['inputDim']);
+  if (Number.isInteger(rows) && vocab.size > rows) {
+    model.dispose();
+    throw new TrainError(`${dir}: vocab.json has ${formatCount(vocab.size)} ids but the model's embedding has ${formatCount(rows)} rows: they are not from one training run`, 'E4006', 2);
   }
   const width = model.outputs[0]!.shape[1];
   const head: HeadKind = width === 1 ? 'sigmoid' : 'softmax';

@@ -1,4 +1,6 @@
 import { Tokenizer, type TokenizerOptions } from './tokenizer.js';
+import { formatCount } from '../util/numbers.js';
+import { MAX_MAXLEN } from '../limits.js';
 
 /** Id 0: padding. Models mask it (`mask_zero`), so it never reaches a recurrent cell. */
 export const PAD_ID = 0;
@@ -294,4 +296,6 @@ export class Vocab {
 
 function checkMaxlen(maxlen: number): void {
   if (!Number.isInteger(maxlen) || maxlen < 1) throw new VocabError(`maxlen must be a positive integer, got ${maxlen}`);
+  // A vocab.json from disk is not trusted: a huge maxlen would allocate gigabytes per batch.
+  if (maxlen > MAX_MAXLEN) throw new VocabError(`maxlen must be at most ${formatCount(MAX_MAXLEN)}, got ${formatCount(maxlen)}`);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir } from '../fixtures.js';
@@ -100,5 +100,35 @@ describe('training edge cases', () => {
     const missing = await rnncAsync([...args, '--epochs', '2', '--resume']);
     expect(missing.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: its weights.bin is missing\n  = help: start a new run without --resume (or in another folder)\n`);
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('a vocab.json that does not fit its model (#8 case 9)', () => {
+  /** A copy of the repository's demo model with vocab.json edited by `edit`. */
+  const withVocab = (name: string, edit: (v: Record<string, unknown>) => void): string => {
+    const dest = join(dir, name);
+    cpSync(model, dest, { recursive: true });
+    const vocab = JSON.parse(readFileSync(join(dest, 'vocab.json'), 'utf8')) as Record<string, unknown>;
+    edit(vocab);
+    writeFileSync(join(dest, 'vocab.json'), JSON.stringify(vocab));
+    return dest;
+  };
+
+  it('more ids than the embedding has rows: E4006, not an error from inside tfjs', async () => {
+    const bad = withVocab('big-vocab', (v) => {
+      v['words'] = [...(v['words'] as string[]), ...Array.from({ length: 5000 }, (_, i) => `extra${i}`)];
+    });
+    const r = await rnncAsync(['predict', bad, 'extra4999 extra1']);
+    expect(r.stderr).toMatch(/^rnnc predict: error\[E4006\]: .*big-vocab: vocab\.json has [\d,]+ ids but the model's embedding has [\d,]+ rows: they are not from one training run\n$/m);
+    expect(r.code).toBe(2);
+  });
+
+  it('a maxlen of a billion: E4006, before anything is allocated', async () => {
+    const bad = withVocab('huge-maxlen', (v) => {
+      v['maxlen'] = 1_000_000_000;
+    });
+    const r = await rnncAsync(['predict', bad, 'a fine film']);
+    expect(r.stderr).toContain('vocab.json: maxlen must be at most 100,000, got 1,000,000,000');
+    expect(r.code).toBe(2);
   });
 });
