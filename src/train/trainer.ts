@@ -787,6 +787,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const sessionStart = performance.now();
     const epochStart = sessionStart - partial.seconds * 1000;
     const firstStep = epoch === startEpoch ? startStep : 0;
+    let lastYield = performance.now();
     if (firstStep === 0) partial = { lossSum: 0, accSum: 0, count: 0, seconds: 0 };
     for (let step = firstStep; step < steps; step++) {
       const rows = order.slice(step * settings.batch, (step + 1) * settings.batch);
@@ -812,6 +813,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         seconds,
         etaSeconds: ((performance.now() - sessionStart) / 1000 / done) * (steps - step - 1),
       });
+      // A step resolves through microtasks only, which never let the event loop deliver a signal:
+      // without a macrotask turn now and then, Ctrl-C would be seen only at the epoch's end.
+      if (performance.now() - lastYield > 100) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       if (opts.shouldStop?.() && step + 1 < steps) {
         await save({ epoch: epoch - 1, step: step + 1, done: false });
         emit({ type: 'interrupted', epoch, step: step + 1, steps });

@@ -132,3 +132,25 @@ describe('a vocab.json that does not fit its model (#8 case 9)', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('Ctrl-C during an epoch (#8 case 9)', () => {
+  it('stops after the current step, mid-epoch, saves a checkpoint, exits 130', async () => {
+    // Steps long enough that an epoch outlasts the wait below by far.
+    const spec = join(dir, 'slow.rnn');
+    writeFileSync(spec, 'embed(64, vocab: 1000) |> bi(lstm(128)) x3 |> dense(1)\n');
+    let sent = false;
+    const r = await rnncAsync(['train', spec, '-o', join(dir, 'ctrl-c'), '--batch', '4', '--maxlen', '64', '--epochs', '2', '--quiet'], {
+      onStderr: (s, signal) => {
+        if (!sent && s.includes('backend:')) {
+          sent = true;
+          setTimeout(() => signal('SIGINT'), 1500);
+        }
+      },
+    });
+    // Before, the loop never yielded to the event loop inside an epoch: the signal was seen
+    // only at its end ("interrupted in epoch 2 after step 0").
+    expect(r.stderr).toMatch(/interrupted in epoch 1 after step \d+\/450\n/);
+    expect(r.stderr).toContain(`checkpoint saved in ${join(dir, 'ctrl-c')}; to continue, run the same command with --resume`);
+    expect(r.code).toBe(130);
+  });
+});

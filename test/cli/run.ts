@@ -29,7 +29,14 @@ export function rnnc(args: string[], opts: { cwd?: string; input?: string; nodeA
  */
 export function rnncAsync(
   args: string[],
-  opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; onStdout?: (soFar: string, stop: () => void) => void } = {},
+  opts: {
+    cwd?: string;
+    input?: string;
+    env?: NodeJS.ProcessEnv;
+    onStdout?: (soFar: string, stop: () => void) => void;
+    /** Sees standard error as it comes, with a way to signal the process (Ctrl-C is SIGINT). */
+    onStderr?: (soFar: string, signal: (s: NodeJS.Signals) => void) => void;
+  } = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -42,7 +49,10 @@ export function rnncAsync(
       stdout += s;
       opts.onStdout?.(stdout, () => child.stdout.destroy());
     });
-    child.stderr.on('data', (s: string) => (stderr += s));
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      opts.onStderr?.(stderr, (sig) => child.kill(sig));
+    });
     child.stdin.on('error', () => undefined); // a command that exits before reading all input
     child.stdin.end(opts.input ?? '');
     child.on('error', reject);
