@@ -19,16 +19,16 @@ function file(name: string, text: string | Buffer): string {
 const stackTrace = /\n\s+at .+:\d+:\d+/;
 
 describe('rnnc check', () => {
-  it('passes every spec in specs/ with exit 0', () => {
-    const r = rnnc(['check', 'specs/simple-rnn.rnn', 'specs/lstm.rnn', 'specs/gru.rnn', 'specs/stacked.rnn', 'specs/bidirectional.rnn']);
+  it('passes every spec in specs/ with exit 0', async () => {
+    const r = await rnnc(['check', 'specs/simple-rnn.rnn', 'specs/lstm.rnn', 'specs/gru.rnn', 'specs/stacked.rnn', 'specs/bidirectional.rnn']);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('checked 5 files: 0 errors, 0 warnings\n');
     expect(r.code).toBe(0);
   });
 
-  it('prints FILE:LINE:COL: error[CODE]: message with the source line and a caret', () => {
+  it('prints FILE:LINE:COL: error[CODE]: message with the source line and a caret', async () => {
     const p = file('typo.rnn', '# sentiment\nembed(32)\n  |> lsmt(64) x2\n  |> dense(1)\n');
-    const r = rnnc(['check', p]);
+    const r = await rnnc(['check', p]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       [
@@ -42,9 +42,9 @@ describe('rnnc check', () => {
     );
   });
 
-  it('prints JSON diagnostics with 1-based ranges', () => {
+  it('prints JSON diagnostics with 1-based ranges', async () => {
     const p = file('json.rnn', 'embed(32) |> lstm(0) |> dense(1, activation: rellu)');
-    const r = rnnc(['check', '--format', 'json', p]);
+    const r = await rnnc(['check', '--format', 'json', p]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({
       diagnostics: [
@@ -67,39 +67,39 @@ describe('rnnc check', () => {
     });
   });
 
-  it('exits 0 with warnings only', () => {
+  it('exits 0 with warnings only', async () => {
     const p = file('warn.rnn', 'embed(8, frozen) |> lstm(4) |> dense(1)');
-    const r = rnnc(['check', p]);
+    const r = await rnnc(['check', p]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('warning[W3101]');
   });
 
-  it('exits 2 for a missing file, and still checks the others', () => {
+  it('exits 2 for a missing file, and still checks the others', async () => {
     const good = file('ok.rnn', 'embed(8) |> lstm(4) |> dense(1)');
-    const r = rnnc(['check', join(dir, 'missing.rnn'), good]);
+    const r = await rnnc(['check', join(dir, 'missing.rnn'), good]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(`${join(dir, 'missing.rnn')}:1:1: error[E4001]: cannot read`);
     expect(r.stderr).toBe('checked 2 files: 1 error, 0 warnings\n');
   });
 
-  it('never shows a stack trace for binary garbage, a directory or a huge file', () => {
+  it('never shows a stack trace for binary garbage, a directory or a huge file', async () => {
     const bin = file('garbage.rnn', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
     const huge = file('huge.rnn', 'embed(8) |> lstm(4) |> dense(1)\n'.repeat(600_000));
     for (const target of [bin, dir, huge]) {
-      const r = rnnc(['check', target]);
+      const r = await rnnc(['check', target]);
       expect(r.code, target).toBeGreaterThan(0);
       expect(r.stdout + r.stderr).not.toMatch(stackTrace);
     }
-    expect(rnnc(['check', bin]).stdout).toContain('error[E1008]: this is not a text file');
+    expect((await rnnc(['check', bin])).stdout).toContain('error[E1008]: this is not a text file');
   });
 
-  it('does not load TensorFlow.js', () => {
+  it('does not load TensorFlow.js', async () => {
     const hook = ['--import', join(repo, 'test/cli/no-tfjs-hook.mjs')];
-    const r = rnnc(['check', 'specs/bidirectional.rnn'], { nodeArgs: hook });
+    const r = await rnnc(['check', 'specs/bidirectional.rnn'], { nodeArgs: hook });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain('TFJS_LOADED');
     // The hook does bite: compile, which needs TensorFlow.js, fails under it.
-    const c = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'blocked')], { nodeArgs: hook });
+    const c = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'blocked')], { nodeArgs: hook });
     expect(c.code).not.toBe(0);
     expect(c.stderr).toContain('TFJS_LOADED');
   });
@@ -114,16 +114,16 @@ describe('usage errors exit 2', () => {
     [['compile', 'specs/lstm.rnn'], 'missing -o DIR'],
     [['summary', 'a.rnn', 'b.rnn'], 'too many arguments'],
     [['check', 'specs/lstm.rnn', '--vocab', 'many'], '--vocab needs a whole number'],
-  ])('%j', (args, message) => {
-    const r = rnnc(args);
+  ])('%j', async (args, message) => {
+    const r = await rnnc(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
 });
 
 describe('rnnc summary', () => {
-  it('prints the Keras-style table', () => {
-    const r = rnnc(['summary', 'specs/lstm.rnn']);
+  it('prints the Keras-style table', async () => {
+    const r = await rnnc(['summary', 'specs/lstm.rnn']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
@@ -144,8 +144,8 @@ describe('rnnc summary', () => {
     );
   });
 
-  it('prints JSON', () => {
-    const r = rnnc(['summary', 'specs/bidirectional.rnn', '--format', 'json']);
+  it('prints JSON', async () => {
+    const r = await rnnc(['summary', 'specs/bidirectional.rnn', '--format', 'json']);
     expect(JSON.parse(r.stdout)).toEqual({
       layers: [
         { name: 'embedding', kind: 'embedding', outputShape: [null, null, 128], params: 2_560_000, trainable: true },
@@ -159,20 +159,20 @@ describe('rnnc summary', () => {
     });
   });
 
-  it('honours --vocab and the parameter budget', () => {
+  it('honours --vocab and the parameter budget', async () => {
     const p = file('vocab.rnn', 'embed(16) |> gru(8) |> dense(1)');
-    expect(JSON.parse(rnnc(['summary', p, '--vocab', '500', '--format', 'json']).stdout).totalParams).toBe(500 * 16 + 3 * (8 * 24 + 8) + 9);
-    const r = rnnc(['summary', p, '--vocab', '5000000']);
+    expect(JSON.parse((await rnnc(['summary', p, '--vocab', '500', '--format', 'json'])).stdout).totalParams).toBe(500 * 16 + 3 * (8 * 24 + 8) + 9);
+    const r = await rnnc(['summary', p, '--vocab', '5000000']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[E3017]');
-    expect(rnnc(['summary', p, '--vocab', '5000000', '--max-params', '100000000']).code).toBe(0);
+    expect((await rnnc(['summary', p, '--vocab', '5000000', '--max-params', '100000000'])).code).toBe(0);
   });
 });
 
 describe('rnnc compile', () => {
-  it('writes model.json, weights.bin and spec.json and prints the summary', () => {
+  it('writes model.json, weights.bin and spec.json and prints the summary', async () => {
     const out = join(dir, 'lstm-model');
-    const r = rnnc(['compile', 'specs/lstm.rnn', '-o', out, '--backend', 'wasm']);
+    const r = await rnnc(['compile', 'specs/lstm.rnn', '-o', out, '--backend', 'wasm']);
     expect(r.stderr).toContain('backend: wasm');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Total params: 328,353');
@@ -184,37 +184,37 @@ describe('rnnc compile', () => {
     expect(JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8')).layers.map((l: { kind: string }) => l.kind)).toEqual(['embedding', 'lstm', 'dense']);
   });
 
-  it('leaves an earlier output intact when the spec has errors or the write fails', () => {
+  it('leaves an earlier output intact when the spec has errors or the write fails', async () => {
     const out = join(dir, 'keep');
-    expect(rnnc(['compile', 'specs/gru.rnn', '-o', out]).code).toBe(0);
+    expect((await rnnc(['compile', 'specs/gru.rnn', '-o', out])).code).toBe(0);
     const before = readFileSync(join(out, 'weights.bin'));
     const bad = file('bad.rnn', 'embed(8) |> lstm(0) |> dense(1)');
-    expect(rnnc(['compile', bad, '-o', out]).code).toBe(1);
+    expect((await rnnc(['compile', bad, '-o', out])).code).toBe(1);
     expect(readFileSync(join(out, 'weights.bin'))).toEqual(before);
     // An output path under a regular file cannot be created: I/O error, exit 2, no trace.
     const blocker = file('blocker', 'x');
-    const w = rnnc(['compile', 'specs/gru.rnn', '-o', join(blocker, 'sub')]);
+    const w = await rnnc(['compile', 'specs/gru.rnn', '-o', join(blocker, 'sub')]);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain('error[E4002]');
     expect(w.stderr).not.toMatch(stackTrace);
   });
 
-  it('says which kernels run the recurrent layers: fused by default, --kernels stock, --threads N', () => {
-    const fused = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-fused'), '--backend', 'wasm', '--threads', '1']);
+  it('says which kernels run the recurrent layers: fused by default, --kernels stock, --threads N', async () => {
+    const fused = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-fused'), '--backend', 'wasm', '--threads', '1']);
     expect(fused.code).toBe(0);
     expect(fused.stderr).toContain('backend: wasm; kernels: fused, 1 thread\n');
     // The bundled CLI starts its worker threads (no fallback note).
-    const two = rnnc(['compile', 'specs/bidirectional.rnn', '-o', join(dir, 'k-two'), '--backend', 'wasm', '--threads', '2']);
+    const two = await rnnc(['compile', 'specs/bidirectional.rnn', '-o', join(dir, 'k-two'), '--backend', 'wasm', '--threads', '2']);
     expect(two.code).toBe(0);
     expect(two.stderr).toContain('backend: wasm; kernels: fused, 2 threads\n');
-    const stock = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-stock'), '--backend', 'wasm', '--kernels', 'stock']);
+    const stock = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-stock'), '--backend', 'wasm', '--kernels', 'stock']);
     expect(stock.code).toBe(0);
     expect(stock.stderr).toContain('backend: wasm; kernels: stock\n');
     // The model files do not depend on the kernels.
     expect(readFileSync(join(dir, 'k-stock', 'model.json'), 'utf8')).toBe(readFileSync(join(dir, 'k-fused', 'model.json'), 'utf8'));
     // A layer the kernels do not cover is named once, with the reason.
     const rd = file('rd.rnn', 'embed(8, vocab: 50) |> lstm(4, recurrent_dropout: 0.1) |> dense(1)\n');
-    const note = rnnc(['compile', rd, '-o', join(dir, 'k-rd'), '--backend', 'wasm']);
+    const note = await rnnc(['compile', rd, '-o', join(dir, 'k-rd'), '--backend', 'wasm']);
     expect(note.code).toBe(0);
     expect(note.stderr.match(/note: layer `lstm` runs on stock tfjs kernels: recurrent_dropout is not fused\n/g)).toHaveLength(1);
   });
@@ -223,16 +223,16 @@ describe('rnnc compile', () => {
     [['--kernels', 'fast'], '--kernels must be fused or stock, got fast'],
     [['--threads', '0'], '--threads must be between 1 and 32, got 0'],
     [['--threads', 'two'], '--threads needs a whole number, got "two"'],
-  ])('refuses %j with a usage error', (flags, message) => {
-    const r = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-bad'), ...flags]);
+  ])('refuses %j with a usage error', async (flags, message) => {
+    const r = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'k-bad'), ...flags]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
   });
 
-  it('fails with E4003 when the node backend is asked for but not installed', () => {
+  it('fails with E4003 when the node backend is asked for but not installed', async () => {
     // Installed is not enough: without its native library (downloaded at install) it cannot load.
     const hasNode = spawnSync(process.execPath, ['-e', "import('@tensorflow/tfjs-node').then(() => process.exit(0), () => process.exit(1))"], { cwd: repo }).status === 0;
-    const r = rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'node-out'), '--backend', 'node']);
+    const r = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'node-out'), '--backend', 'node']);
     if (hasNode) expect(r.code).toBe(0);
     else {
       expect(r.code).toBe(2);
@@ -240,12 +240,12 @@ describe('rnnc compile', () => {
     }
   });
 
-  it('resolves --pretrained and writes absolute vector paths into spec.json', () => {
+  it('resolves --pretrained and writes absolute vector paths into spec.json', async () => {
     const vec = file('tiny.vec', '3 4\nthe 0.1 0.2 0.3 0.4\ngood 0.5 0.1 0 1\nbad -1 0 0.2 0.3\n');
     const spec = file('card.rnn', 'embed(pretrained, frozen) |> bi(lstm(8)) x2 |> dense(1)\n');
     const out = join(dir, 'card');
     mkdirSync(out, { recursive: true });
-    const r = rnnc(['compile', spec, '-o', out, '--pretrained', vec, '--vocab', '50']);
+    const r = await rnnc(['compile', spec, '-o', out, '--pretrained', vec, '--vocab', '50']);
     expect(r.code).toBe(0);
     const written = JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8'));
     expect(written.layers[0]).toMatchObject({ output_dim: 4, input_dim: 50, trainable: false, pretrained: { source: 'vectors', path: vec } });
@@ -254,8 +254,8 @@ describe('rnnc compile', () => {
 });
 
 describe('npx', () => {
-  it('runs rnnc from the project folder', () => {
-    const r = rnnc(['--version']);
+  it('runs rnnc from the project folder', async () => {
+    const r = await rnnc(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('rnnc 0.1.0\n');
   });

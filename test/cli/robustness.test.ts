@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir } from '../fixtures.js';
-import { repo, rnncAsync } from './run.js';
+import { repo, rnnc } from './run.js';
 
 // Cases from issue #8 that once ended in a stack trace or a bad artifact, as a user meets them.
 // Every command runs asynchronously, so the test workers never block.
@@ -13,14 +13,14 @@ const internal = /internal error|\n\s+at /;
 
 describe('a reader that closes the pipe early (`| head`)', () => {
   it('`rnnc data demo | head -1`: stops quietly with exit code 0', async () => {
-    const r = await rnncAsync(['data', 'demo'], { onStdout: (s, stop) => s.includes('\n') && stop() });
+    const r = await rnnc(['data', 'demo'], { onStdout: (s, stop) => s.includes('\n') && stop() });
     expect(r.stderr).not.toMatch(internal);
     expect(r.code).toBe(0);
   });
 
   it('`rnnc predict DIR < many-lines | head -2`: stops quietly with exit code 0', async () => {
     const input = `${Array.from({ length: 5000 }, (_, i) => `the film was great ${i}`).join('\n')}\n`;
-    const r = await rnncAsync(['predict', model], { input, onStdout: (s, stop) => s.split('\n').length > 2 && stop() });
+    const r = await rnnc(['predict', model], { input, onStdout: (s, stop) => s.split('\n').length > 2 && stop() });
     expect(r.stderr).not.toMatch(internal);
     expect(r.code).toBe(0);
   });
@@ -34,7 +34,7 @@ describe('-o naming a folder where a file is wanted', () => {
     const parent = join(dir, `parent-${example}`);
     const folder = join(parent, 'existing');
     mkdirSync(folder, { recursive: true });
-    const r = await rnncAsync([...args, '-o', `${folder}/`]);
+    const r = await rnnc([...args, '-o', `${folder}/`]);
     expect(r.stderr).toBe(`${prefix}: error[E4002]: cannot write ${folder}/: it is a folder; give a file name, e.g. ${join(`${folder}/`, example)}\n`);
     expect(r.code).toBe(2);
     expect(readdirSync(parent)).toEqual(['existing']);
@@ -46,7 +46,7 @@ describe('files where folders are wanted, and folders that are not text', () => 
   it('`rnnc eval SPEC.rnn --data …`: not a model folder, with what to give instead', async () => {
     const data = join(dir, 'd.tsv');
     writeFileSync(data, 'label\ttext\n1\tgood\n0\tbad\n');
-    const r = await rnncAsync(['eval', 'specs/lstm.rnn', '--data', data]);
+    const r = await rnnc(['eval', 'specs/lstm.rnn', '--data', data]);
     expect(r.stderr).toBe(
       'rnnc eval: error[E4006]: specs/lstm.rnn is a file, not a model folder\n' +
         '  = help: give the folder that `rnnc train -o DIR` wrote (it holds model.json, weights.bin and vocab.json)\n',
@@ -55,7 +55,7 @@ describe('files where folders are wanted, and folders that are not text', () => 
   });
 
   it('`rnnc check weights.bin`: one E1008, and none of the file echoed to the terminal', async () => {
-    const r = await rnncAsync(['check', join(model, 'weights.bin')]);
+    const r = await rnnc(['check', join(model, 'weights.bin')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`${join(model, 'weights.bin')}:1:1: error[E1008]: this is not a text file\n  = help: rnnc reads UTF-8 text; check the file name\n\n`);
   });
@@ -64,7 +64,7 @@ describe('files where folders are wanted, and folders that are not text', () => 
 describe('model folders', () => {
   it('are as readable as any folder the user makes (not 0700)', async () => {
     const out = join(dir, 'perm-model');
-    const r = await rnncAsync(['compile', 'specs/lstm.rnn', '-o', out, '--threads', '1']);
+    const r = await rnnc(['compile', 'specs/lstm.rnn', '-o', out, '--threads', '1']);
     expect(r.code).toBe(0);
     const umask = process.umask();
     expect(statSync(out).mode & 0o777).toBe(0o777 & ~umask);
@@ -76,10 +76,10 @@ describe('training edge cases', () => {
   writeFileSync(spec, 'embed(8, vocab: 100, mask: false) |> gru(4) |> dense(1)\n');
 
   it('maxlen 1 without a mask trains on the fused kernels, and says what stock kernels need', async () => {
-    const ok = await rnncAsync(['train', spec, '--maxlen', '1', '--epochs', '1', '-o', join(dir, 'ml1'), '--quiet']);
+    const ok = await rnnc(['train', spec, '--maxlen', '1', '--epochs', '1', '-o', join(dir, 'ml1'), '--quiet']);
     expect(ok.stderr).not.toMatch(internal);
     expect(ok.code).toBe(0);
-    const stock = await rnncAsync(['train', spec, '--maxlen', '1', '--epochs', '1', '-o', join(dir, 'ml1-stock'), '--quiet', '--kernels', 'stock']);
+    const stock = await rnnc(['train', spec, '--maxlen', '1', '--epochs', '1', '-o', join(dir, 'ml1-stock'), '--quiet', '--kernels', 'stock']);
     expect(stock.stderr).toContain(
       "rnnc train: error[E4007]: maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences\n  = help: drop --kernels stock, or use a maxlen of 2 or more\n",
     );
@@ -89,15 +89,15 @@ describe('training edge cases', () => {
   it('--resume on a folder whose weights.bin is missing or short: E4006, not a raw ENOENT', async () => {
     const out = join(dir, 'resume-broken');
     const args = ['train', spec, '--maxlen', '4', '-o', out, '--quiet'];
-    expect((await rnncAsync([...args, '--epochs', '1'])).code).toBe(0);
+    expect((await rnnc([...args, '--epochs', '1'])).code).toBe(0);
     const weights = join(out, 'weights.bin');
     const bytes = statSync(weights).size;
     writeFileSync(weights, Buffer.alloc(bytes - 4));
-    const short = await rnncAsync([...args, '--epochs', '2', '--resume']);
+    const short = await rnnc([...args, '--epochs', '2', '--resume']);
     expect(short.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: its weights.bin holds ${bytes - 4} bytes, its model.json describes ${bytes}\n`);
     expect(short.code).toBe(2);
     rmSync(weights);
-    const missing = await rnncAsync([...args, '--epochs', '2', '--resume']);
+    const missing = await rnnc([...args, '--epochs', '2', '--resume']);
     expect(missing.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: its weights.bin is missing\n  = help: start a new run without --resume (or in another folder)\n`);
     expect(missing.code).toBe(2);
   });
@@ -118,7 +118,7 @@ describe('a vocab.json that does not fit its model (#8 case 9)', () => {
     const bad = withVocab('big-vocab', (v) => {
       v['words'] = [...(v['words'] as string[]), ...Array.from({ length: 5000 }, (_, i) => `extra${i}`)];
     });
-    const r = await rnncAsync(['predict', bad, 'extra4999 extra1']);
+    const r = await rnnc(['predict', bad, 'extra4999 extra1']);
     expect(r.stderr).toMatch(/^rnnc predict: error\[E4006\]: .*big-vocab: vocab\.json has [\d,]+ ids but the model's embedding has [\d,]+ rows: they are not from one training run\n$/m);
     expect(r.code).toBe(2);
   });
@@ -127,7 +127,7 @@ describe('a vocab.json that does not fit its model (#8 case 9)', () => {
     const bad = withVocab('huge-maxlen', (v) => {
       v['maxlen'] = 1_000_000_000;
     });
-    const r = await rnncAsync(['predict', bad, 'a fine film']);
+    const r = await rnnc(['predict', bad, 'a fine film']);
     expect(r.stderr).toContain('vocab.json: maxlen must be at most 100,000, got 1,000,000,000');
     expect(r.code).toBe(2);
   });
@@ -139,7 +139,7 @@ describe('Ctrl-C during an epoch (#8 case 9)', () => {
     const spec = join(dir, 'slow.rnn');
     writeFileSync(spec, 'embed(64, vocab: 1000) |> bi(lstm(128)) x3 |> dense(1)\n');
     let sent = false;
-    const r = await rnncAsync(['train', spec, '-o', join(dir, 'ctrl-c'), '--batch', '4', '--maxlen', '64', '--epochs', '2', '--quiet'], {
+    const r = await rnnc(['train', spec, '-o', join(dir, 'ctrl-c'), '--batch', '4', '--maxlen', '64', '--epochs', '2', '--quiet'], {
       onStderr: (s, signal) => {
         if (!sent && s.includes('backend:')) {
           sent = true;

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -10,36 +10,30 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the built `rnnc` bin (npm test builds it first) as a user would. */
-export function rnnc(args: string[], opts: { cwd?: string; input?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Run {
-  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), bin, ...args], {
-    cwd: opts.cwd ?? repo,
-    input: opts.input,
-    encoding: 'utf8',
-    env: { ...process.env, ...opts.env },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+export interface RunOptions {
+  cwd?: string;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Node options before the bin (e.g. an import hook). */
+  nodeArgs?: string[];
+  /** Sees standard output as it comes and may close the pipe early (`stop()`), as `| head` does. */
+  onStdout?: (soFar: string, stop: () => void) => void;
+  /** Sees standard error as it comes, with a way to signal the process (Ctrl-C is SIGINT). */
+  onStderr?: (soFar: string, signal: (s: NodeJS.Signals) => void) => void;
 }
 
 /**
- * Runs the built `rnnc` bin without blocking the test worker (spawn, not spawnSync): the
- * worker keeps answering vitest while a long command runs. `onStdout` sees the output as it
- * comes and may close the pipe early (`stop()`), as `| head` does.
+ * Runs the built `rnnc` bin (npm test builds it first) as a user would. Asynchronous (spawn, not
+ * spawnSync), so the test worker keeps answering vitest while a long command runs: blocking it
+ * for minutes under load made vitest report "Timeout calling onTaskUpdate".
  */
-export function rnncAsync(
-  args: string[],
-  opts: {
-    cwd?: string;
-    input?: string;
-    env?: NodeJS.ProcessEnv;
-    onStdout?: (soFar: string, stop: () => void) => void;
-    /** Sees standard error as it comes, with a way to signal the process (Ctrl-C is SIGINT). */
-    onStderr?: (soFar: string, signal: (s: NodeJS.Signals) => void) => void;
-  } = {},
-): Promise<Run> {
+export function rnnc(args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, ...args], {
+      cwd: opts.cwd ?? repo,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);

@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,9 @@ import { demoCorpus } from '../../src/train/demo-data.js';
 import { DEFAULT_SETTINGS, type EffectiveSettings } from '../../src/train/settings.js';
 import { train, type TrainOptions, type TrainResult } from '../../src/train/trainer.js';
 import type { Example } from '../../src/train/readers.js';
-import { bin, repo } from '../cli/run.js';
+import { bin, repo, rnnc, type Run } from '../cli/run.js';
 
-export { bin, repo };
+export { bin, repo, rnnc, type Run };
 
 /** A temporary folder for one test file, removed afterwards. */
 export function tempDir(prefix: string): string {
@@ -65,38 +64,3 @@ export function historyOf(r: TrainResult): object[] {
   return r.history.map(({ seconds: _seconds, ...rest }) => rest);
 }
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `rnnc` bin synchronously. */
-export function rnnc(args: string[], opts: { cwd?: string; input?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd ?? repo, input: opts.input, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/**
- * Runs the built bin without blocking the test, so it can be signalled: `onStderr` sees stderr
- * as it grows and may return a signal to send.
- */
-export function rnncAsync(args: string[], onStderr: (soFar: string) => NodeJS.Signals | undefined): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const sig = signalled ? undefined : onStderr(stderr);
-      if (sig) {
-        signalled = true;
-        child.kill(sig);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
