@@ -87,17 +87,33 @@ export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding>
   } catch (e) {
     throw fail(`model.json is not valid JSON (${(e as Error).message})`);
   }
+  // The folder is checked as a whole before a number is read from it: a truncated weights.bin,
+  // a manifest that lies about a shape, or a vocabulary that does not fit the embedding would
+  // otherwise export a plausible-looking file of garbage.
+  const bytesOf = (w: ManifestEntry): number => w.shape.reduce((a, d) => a * d, 1) * (w.dtype === 'float16' ? 2 : w.dtype === 'bool' ? 1 : 4);
+  for (const w of entries) {
+    if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw fail(`model.json has a malformed weight entry ${JSON.stringify(w)}`);
+    }
+  }
+  const described = entries.reduce((n, w) => n + bytesOf(w), 0);
+  if (described !== weights.length) throw fail(`weights.bin holds ${weights.length} bytes but model.json describes ${described}`);
   let offset = 0;
   for (const w of entries) {
     const size = w.shape.reduce((a, d) => a * d, 1);
     if (/(^|\/)embeddings(_\d+)?$/.test(w.name)) {
       if (w.dtype !== 'float32' || w.shape.length !== 2) throw fail(`embedding weight ${w.name} is not a float32 matrix`);
-      if (offset + size * 4 > weights.length) throw fail('weights.bin is shorter than model.json describes');
+      const [rows, dim] = w.shape as [number, number];
+      // Fewer distinct words than the vocabulary size leave rows unused; more ids than rows cannot be.
+      if (rows < vocab.size) {
+        throw fail(`vocab.json has ${vocab.size} ids but the embedding ${w.name} has ${rows} rows: they are not from one training run`);
+      }
       const matrix = new Float32Array(size);
       for (let i = 0; i < size; i++) matrix[i] = weights.readFloatLE(offset + i * 4);
-      return { vocab, matrix, inputDim: w.shape[0]!, dim: w.shape[1]! };
+      if (!matrix.every(Number.isFinite)) throw fail(`the embedding ${w.name} holds values that are not finite numbers`);
+      return { vocab, matrix, inputDim: rows, dim };
     }
-    offset += size * (w.dtype === 'float16' ? 2 : w.dtype === 'bool' ? 1 : 4);
+    offset += bytesOf(w);
   }
   throw fail('model.json lists no embedding weights');
 }

@@ -154,3 +154,34 @@ describe('Ctrl-C during an epoch (#8 case 9)', () => {
     expect(r.code).toBe(130);
   });
 });
+
+describe('rnnc vectors on a corrupt model folder (#8 case 9)', () => {
+  /** A copy of the demo model with `edit` applied to its files. */
+  const corrupt = (name: string, edit: (folder: string, manifest: { weights: { name: string; shape: number[] }[] }) => void): string => {
+    const dest = join(dir, name);
+    cpSync(model, dest, { recursive: true });
+    const modelJson = JSON.parse(readFileSync(join(dest, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+    edit(dest, modelJson.weightsManifest[0]!);
+    writeFileSync(join(dest, 'model.json'), JSON.stringify(modelJson));
+    return dest;
+  };
+
+  it.each([
+    ['a truncated weights.bin', (f: string) => writeFileSync(join(f, 'weights.bin'), readFileSync(join(f, 'weights.bin')).subarray(0, 4000)), /weights\.bin holds 4000 bytes but model\.json describes \d+/],
+    ['a manifest entry missing', (_f: string, m: { weights: unknown[] }) => m.weights.pop(), /weights\.bin holds \d+ bytes but model\.json describes \d+/],
+    ['the embedding shape transposed', (_f: string, m: { weights: { shape: number[] }[] }) => m.weights[0]!.shape.reverse(), /vocab\.json has \d+ ids but the embedding embedding\/embeddings has 16 rows/],
+    ['NaN in the embedding', (f: string) => {
+      const b = readFileSync(join(f, 'weights.bin'));
+      b.writeFloatLE(Number.NaN, 8);
+      writeFileSync(join(f, 'weights.bin'), b);
+    }, /holds values that are not finite numbers/],
+  ] as const)('%s: an E4006, and no file written', async (name, edit, message) => {
+    const folder = corrupt(name.replace(/\W+/g, '-'), edit as never);
+    const out = join(dir, `${name.replace(/\W+/g, '-')}.vec`);
+    const r = await rnnc(['vectors', folder, '-o', out]);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^rnnc vectors: error\[E4006\]/);
+    expect(r.code).toBe(2);
+    expect(readdirSync(dir)).not.toContain(`${name.replace(/\W+/g, '-')}.vec`);
+  });
+});
