@@ -4,6 +4,7 @@
  */
 import type { Analysis } from './check/shapes.js';
 import { compileProgram, type CompileOptions, type Compiled } from './compile/compile.js';
+import { RnncError } from './diagnostics/error.js';
 import { hasErrors, type Diagnostic } from './diagnostics/types.js';
 import { checkText, type CheckOptions, type CheckResult } from './program.js';
 import { parseSource, type ParseResult } from './syntax/parse.js';
@@ -14,6 +15,7 @@ export type { Diagnostic, Severity, Span, Fix, Label } from './diagnostics/types
 export { LineIndex } from './diagnostics/positions.js';
 export { renderText, renderShort, toJson, type JsonDiagnostic } from './diagnostics/render.js';
 export { Codes } from './diagnostics/codes.js';
+export { RnncError, type FileLocation } from './diagnostics/error.js';
 export type * from './ir/types.js';
 export type { CheckOptions, CheckResult } from './program.js';
 export type { ParseResult } from './syntax/parse.js';
@@ -29,23 +31,18 @@ export function check(text: string, options: CheckOptions = {}): CheckResult {
   return checkText(text, options);
 }
 
-/** A failed `compile`: the spec has errors. */
-export class SpecError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(`the spec has ${diagnostics.filter((d) => d.severity === 'error').length} error(s)`);
-  }
-}
 
 /**
  * Checks and compiles a spec to a tfjs-layers model (saved when `outDir` is given).
- * Throws `SpecError` with the diagnostics when the spec has errors.
+ * Throws an RnncError carrying the diagnostics (and the text they index) when the spec has
+ * errors, and for a backend that cannot start or an output that cannot be written.
  */
 export async function compile(
   text: string,
   options: CheckOptions & CompileOptions = {},
 ): Promise<Compiled & { analysis: Analysis; diagnostics: Diagnostic[] }> {
   const checked = checkText(text, options);
-  if (hasErrors(checked.diagnostics) || !checked.program || !checked.analysis) throw new SpecError(checked.diagnostics);
+  if (hasErrors(checked.diagnostics) || !checked.program || !checked.analysis) throw new RnncError(checked.diagnostics, { source: { file: options.fileName ?? '<spec>', text } });
   const compiled = await compileProgram(checked.program, options);
   return { ...compiled, analysis: checked.analysis, diagnostics: checked.diagnostics };
 }

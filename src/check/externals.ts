@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { PretrainedSource, VectorFormat } from '../ir/types.js';
-import { readVectorsHeaderSync, VectorsError } from '../train/vectors.js';
+import { RnncError } from '../diagnostics/error.js';
+import { readVectorsHeaderSync } from '../train/vectors.js';
 
 /** Resolves a path written in a spec against the spec's own folder, as `#include` would. */
 export function resolveSourcePath(path: string, baseDir: string): string {
@@ -16,7 +17,7 @@ export function vectorsDimension(file: string, format: VectorFormat = 'auto'): n
   try {
     return readVectorsHeaderSync(file, format).dim;
   } catch (e) {
-    if (e instanceof VectorsError) return e.message;
+    if (e instanceof RnncError) return e.message;
     throw e;
   }
 }

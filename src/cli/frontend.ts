@@ -4,6 +4,7 @@ import { hasErrors } from '../diagnostics/types.js';
 import type { PretrainedSource } from '../ir/types.js';
 import { checkText, type CheckOptions, type CheckResult } from '../program.js';
 import { optNumber, optString, type OptionSpec, type ParsedArgs } from './args.js';
+import { EXIT_ERRORS, exitCodeFor } from './exit.js';
 import { loadSource, printDiagnostics, type Io } from './io.js';
 
 /** Options every command that reads a spec accepts. */
@@ -13,9 +14,6 @@ export const FRONTEND_OPTIONS: OptionSpec[] = [
   { name: 'max-params', value: 'int', help: 'parameter budget (default 50,000,000)' },
 ];
 
-export const EXIT_OK = 0;
-export const EXIT_SPEC_ERRORS = 1;
-export const EXIT_USAGE = 2;
 
 /** `--pretrained PATH`: a directory is a trained model, anything else a vectors file (relative to the working directory). */
 export function pretrainedOption(path: string | undefined): PretrainedSource | undefined {
@@ -46,10 +44,10 @@ export function frontEnd(io: Io, file: string, args: ParsedArgs): { result: Chec
   const loaded = loadSource(file);
   if (!loaded.ok) {
     printDiagnostics(io, file, '', [loaded.diagnostic]);
-    return { exit: EXIT_USAGE };
+    return { exit: exitCodeFor([loaded.diagnostic]) };
   }
   const result = checkText(loaded.text, checkOptions(args, file));
   printDiagnostics(io, file, loaded.text, result.diagnostics);
-  if (hasErrors(result.diagnostics) || !result.program || !result.analysis) return { exit: EXIT_SPEC_ERRORS };
+  if (hasErrors(result.diagnostics) || !result.program || !result.analysis) return { exit: Math.max(EXIT_ERRORS, exitCodeFor(result.diagnostics)) };
   return { result };
 }

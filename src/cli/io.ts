@@ -1,3 +1,4 @@
+import { fail, reasonOf } from '../diagnostics/error.js';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { diag } from '../diagnostics/codes.js';
@@ -67,22 +68,23 @@ export function countLine(ds: readonly Diagnostic[]): string {
 }
 
 /**
- * Writes an output file the user named (`-o FILE`) atomically, or says why it cannot: a folder
- * given where a file is wanted, a parent that is a file, no permission. Returns the problem as
- * a message (for an E4002 diagnostic), or null when the file was written.
+ * Writes an output file the user named (`-o FILE`) atomically, or throws CannotWrite (E4002)
+ * saying why it cannot: a folder given where a file is wanted, a parent that is a file, no
+ * permission.
  */
-export function writeOutputFile(path: string, text: string, example: string): string | null {
+export function writeOutputFile(path: string, text: string, example: string): void {
+  let isFolder = false;
   try {
-    if (statSync(path).isDirectory()) return `cannot write ${path}: it is a folder; give a file name, e.g. ${example}`;
+    isFolder = statSync(path).isDirectory();
   } catch {
     // Not there yet: the usual case.
   }
+  if (isFolder) throw fail('CannotWrite', `cannot write ${path}: it is a folder`, { file: path, help: `give a file name, e.g. ${example}` });
   try {
     writeFileAtomic(path, text);
-    return null;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent of it is a file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
-    return `cannot write ${path}: ${why}`;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent of it is a file' : code === 'EISDIR' ? 'it is a folder' : reasonOf(e);
+    throw fail('CannotWrite', `cannot write ${path}: ${why}`, { file: path, cause: e });
   }
 }

@@ -1,5 +1,8 @@
 import { parseArgs, UsageError, usageLines, type OptionSpec, type ParsedArgs } from './args.js';
-import { EXIT_USAGE, FRONTEND_OPTIONS } from './frontend.js';
+import { RnncError } from '../diagnostics/error.js';
+import { EXIT_USAGE } from './exit.js';
+import { FRONTEND_OPTIONS } from './frontend.js';
+import { reportFailure } from './report.js';
 import { processIo, type Io } from './io.js';
 import { SETTINGS_OPTIONS } from '../train/settings.js';
 import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
@@ -13,6 +16,8 @@ interface Command {
   min: number;
   max: number;
   run: (io: Io, args: ParsedArgs) => number | Promise<number>;
+  /** How its messages name it, when not `rnnc NAME` (`rnnc data fetch`). */
+  label?: (args: ParsedArgs) => string;
 }
 
 const FORMAT: OptionSpec = { name: 'format', value: 'string', help: 'text (default) or json' };
@@ -122,6 +127,7 @@ const COMMANDS: Command[] = [
     min: 1,
     max: 3,
     run: async (io, a) => (await import('./commands/data.js')).runData(io, a),
+    label: (a) => ['rnnc data', ...a.positionals.slice(0, 1)].join(' '),
   },
   {
     name: 'vectors',
@@ -166,7 +172,8 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.usage.padEnd(34)} ${c.summary}`),
     '',
     'rnnc COMMAND --help shows its options.',
-    'exit codes: 0 success, 1 the spec or data has errors, 2 usage or I/O error, 130 interrupted (checkpoint saved)',
+    'exit codes: 0 success, 1 the spec, data or settings have errors, 2 usage, file or model-folder error,',
+    '            70 internal error (a bug in rnnc), 130 interrupted (checkpoint saved)',
   ].join('\n');
 }
 
@@ -210,5 +217,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     throw e;
   }
-  return command.run(io, args);
+  try {
+    return await command.run(io, args);
+  } catch (e) {
+    // The one place where failures become output and exit codes: every problem the user can
+    // fix arrives as an RnncError (a diagnostic) or, for the command line itself, a UsageError.
+    if (e instanceof RnncError) return reportFailure(io, command.label?.(args) ?? `rnnc ${command.name}`, e);
+    if (e instanceof UsageError) {
+      io.err(`rnnc ${command.name}: ${e.message}\n(rnnc ${command.name} --help shows the options)\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
 }

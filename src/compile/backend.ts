@@ -1,3 +1,4 @@
+import { fail } from '../diagnostics/error.js';
 import type * as Tf from '@tensorflow/tfjs';
 import { applyKernels, type FuseReport } from '../kernels/fuse.js';
 import { loadKernels, type KernelRuntime } from '../kernels/runtime.js';
@@ -19,7 +20,7 @@ export const KERNEL_MODES: readonly KernelMode[] = ['fused', 'stock'];
 
 /** Options for {@link loadTf}. */
 export interface LoadTfOptions {
-  /** Use exactly this backend, failing with {@link BackendError} if it cannot start. Default: best available. */
+  /** Use exactly this backend, failing with BackendUnavailable (E4003) if it cannot start. Default: best available. */
   backend?: BackendName;
   /** Imports `@tensorflow/tfjs-node`; injectable so tests can simulate it loading or missing. */
   importNode?: () => Promise<unknown>;
@@ -73,19 +74,6 @@ export function kernelsLabel(loaded: Pick<LoadedTf, 'kernels'>): string {
   return t === undefined ? 'stock' : `fused, ${t} thread${t === 1 ? '' : 's'}`;
 }
 
-/** A requested backend cannot start. The CLI reports it as E4003 (backend unavailable). */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
-  constructor(
-    readonly backend: BackendName,
-    message: string,
-    /** Suggested fix, for the diagnostic's `help`. */
-    readonly help?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 const TF_BACKEND: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
@@ -145,7 +133,7 @@ async function startCpu(tf: TfModule): Promise<string | null> {
 /**
  * Loads tfjs and selects a backend. Default order: tfjs-node if it imports, else wasm,
  * else cpu, with `note` saying why a faster one was skipped. An explicit `backend` that
- * cannot start throws {@link BackendError}. tfjs is imported here, lazily, so importing
+ * cannot start throws BackendUnavailable (E4003). tfjs is imported here, lazily, so importing
  * this module costs nothing (the `check` path never loads tfjs).
  */
 export async function loadTf(opts: LoadTfOptions = {}): Promise<LoadedTf> {
@@ -181,7 +169,7 @@ export async function loadTf(opts: LoadTfOptions = {}): Promise<LoadedTf> {
         wasm: 'use --backend cpu (slower)',
         cpu: undefined,
       }[opts.backend];
-      throw new BackendError(opts.backend, `backend \`${opts.backend}\` unavailable: ${failure}`, help);
+      throw fail('BackendUnavailable', `backend \`${opts.backend}\` unavailable: ${failure}`, help === undefined ? {} : { help });
     }
     return ready(opts.backend);
   }
@@ -194,5 +182,5 @@ export async function loadTf(opts: LoadTfOptions = {}): Promise<LoadedTf> {
     }
     skipped.push(failure);
   }
-  throw new BackendError('cpu', `no tfjs backend could start: ${skipped.join('; ')}`);
+  throw fail('BackendUnavailable', `no tfjs backend could start: ${skipped.join('; ')}`);
 }

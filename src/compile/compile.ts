@@ -1,21 +1,9 @@
 import type * as Tf from '@tensorflow/tfjs';
 import { resolveSourcePath } from '../check/externals.js';
-import type { CodeName } from '../diagnostics/codes.js';
 import type { Program } from '../ir/types.js';
-import { BackendError, loadTf, prepareModel, type RuntimeOptions, type RuntimeReport } from './backend.js';
+import { loadTf, prepareModel, type RuntimeOptions, type RuntimeReport } from './backend.js';
 import { buildModel } from './layers.js';
-import { ModelIoError, saveModel } from './save.js';
-
-/** A failure after the spec was found valid: no backend, or the output could not be written. */
-export class CompileError extends Error {
-  constructor(
-    readonly codeName: CodeName,
-    message: string,
-    readonly help?: string,
-  ) {
-    super(message);
-  }
-}
+import { saveModel } from './save.js';
 
 export interface CompileOptions extends RuntimeOptions {
   /** The spec's folder: relative pretrained paths are made absolute in the written spec.json. */
@@ -46,26 +34,18 @@ export function specForSaving(program: Program, baseDir: string | undefined): Pr
   };
 }
 
-/** IR → tfjs model on the chosen backend, optionally saved. Loads TensorFlow.js lazily. */
+/**
+ * IR → tfjs model on the chosen backend, optionally saved. Loads TensorFlow.js lazily.
+ * Throws BackendUnavailable (E4003) or CannotWrite (E4002).
+ */
 export async function compileProgram(program: Program, options: CompileOptions = {}): Promise<Compiled> {
-  let loaded;
-  try {
-    loaded = await loadTf({ backend: options.backend, kernels: options.kernels, threads: options.threads });
-  } catch (e) {
-    if (e instanceof BackendError) throw new CompileError('BackendUnavailable', e.message, e.help);
-    throw e;
-  }
+  const loaded = await loadTf({ backend: options.backend, kernels: options.kernels, threads: options.threads });
   const { tf } = loaded;
   const model = buildModel(tf, program, { maxlen: options.maxlen ?? program.train?.maxlen ?? null });
   const where = prepareModel(loaded, model);
   const spec = specForSaving(program, options.baseDir);
   if (options.outDir) {
-    try {
-      await saveModel(model, options.outDir, { 'spec.json': `${JSON.stringify(spec, null, 2)}\n`, ...options.extraFiles });
-    } catch (e) {
-      if (e instanceof ModelIoError) throw new CompileError('CannotWrite', e.message);
-      throw e;
-    }
+    await saveModel(model, options.outDir, { 'spec.json': `${JSON.stringify(spec, null, 2)}\n`, ...options.extraFiles });
   }
   return { tf, model, ...where, spec };
 }

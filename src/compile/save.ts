@@ -1,3 +1,4 @@
+import { fail, RnncError } from '../diagnostics/error.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -10,24 +11,6 @@ type LayersModel = Tf.LayersModel;
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
 
-/**
- * Saving or loading a model directory failed. `codeName` is the diagnostic to report:
- * `CannotWrite` (E4002) for saves, `BadModelDir` (E4006) for loads.
- */
-export class ModelIoError extends Error {
-  override readonly name = 'ModelIoError';
-  readonly codeName: 'CannotWrite' | 'BadModelDir';
-  constructor(
-    readonly op: 'save' | 'load',
-    /** The model directory (or file in it) the error is about. */
-    readonly path: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.codeName = op === 'save' ? 'CannotWrite' : 'BadModelDir';
-  }
-}
 
 /** Options for {@link saveModel}. */
 export interface SaveOptions {
@@ -138,7 +121,7 @@ async function checkReplaceable(dir: string): Promise<boolean> {
  * beside `dir`, then renamed into place, so a failure or crash leaves an earlier `dir` as it
  * was (a crash can at worst leave a hidden `.name.tmp-*` or `.name.old-*` sibling). An
  * existing `dir` is only replaced if it holds a model.json or is empty.
- * Throws {@link ModelIoError} (E4002).
+ * Throws CannotWrite (E4002).
  */
 export async function saveModel(
   model: LayersModel,
@@ -149,22 +132,21 @@ export async function saveModel(
   const target = resolve(dir);
   const parent = dirname(target);
   const base = basename(target);
-  const fail = (msg: string, cause?: unknown) =>
-    new ModelIoError('save', dir, `cannot write model to \`${dir}\`: ${msg}`, cause === undefined ? undefined : { cause });
+  const bad = (msg: string, cause?: unknown): RnncError => fail('CannotWrite', `cannot write model to \`${dir}\`: ${msg}`, { file: dir, cause });
 
   for (const name of Object.keys(extra)) {
-    if (!isPlainFileName(name)) throw fail(`extra file name \`${name}\` is not a plain file name`);
-    if (name === MODEL_JSON || name === WEIGHTS_BIN) throw fail(`extra file \`${name}\` would overwrite the model`);
+    if (!isPlainFileName(name)) throw bad(`extra file name \`${name}\` is not a plain file name`);
+    if (name === MODEL_JSON || name === WEIGHTS_BIN) throw bad(`extra file \`${name}\` would overwrite the model`);
   }
 
   let artifacts: Artifacts;
   try {
     artifacts = await captureArtifacts(model, opts.includeOptimizer ?? false);
   } catch (err) {
-    throw fail(`tfjs could not serialize the model (${message(err)})`, err);
+    throw bad(`tfjs could not serialize the model (${message(err)})`, err);
   }
   if (!artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) {
-    throw fail('tfjs produced no JSON model topology');
+    throw bad('tfjs produced no JSON model topology');
   }
   const modelJson: ModelJson = {
     modelTopology: artifacts.modelTopology,
@@ -209,7 +191,7 @@ export async function saveModel(
     await syncDir(parent);
   } catch (err) {
     if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw err instanceof ModelIoError ? err : fail(message(err), err);
+    throw err instanceof RnncError ? err : bad(message(err), err);
   }
 }
 
@@ -221,51 +203,50 @@ function bytesPerElement(dtype: string): number {
  * Loads a model directory written by {@link saveModel} (or any tfjs layers-model directory)
  * through `tf.io.fromMemory`, so no tfjs-node is needed. The model predicts exactly as the
  * saved one and can be trained further (compile it; with `includeOptimizer` it arrives
- * compiled with its optimizer state). Throws {@link ModelIoError} (E4006).
+ * compiled with its optimizer state). Throws BadModelDir (E4006).
  */
 export async function loadModel(tf: TfModule, dir: string): Promise<LayersModel> {
-  const fail = (msg: string, cause?: unknown) =>
-    new ModelIoError('load', dir, `bad model directory \`${dir}\`: ${msg}`, cause === undefined ? undefined : { cause });
+  const bad = (msg: string, cause?: unknown): RnncError => fail('BadModelDir', `bad model directory \`${dir}\`: ${msg}`, { file: dir, cause });
 
   let text: string;
   try {
     text = await readFile(join(dir, MODEL_JSON), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? `no ${MODEL_JSON}` : `cannot read ${MODEL_JSON} (${message(err)})`, err);
+    throw bad(code === 'ENOENT' ? `no ${MODEL_JSON}` : `cannot read ${MODEL_JSON} (${message(err)})`, err);
   }
   let json: Partial<ModelJson>;
   try {
     json = JSON.parse(text) as Partial<ModelJson>;
   } catch (err) {
-    throw fail(`${MODEL_JSON} is not valid JSON (${message(err)})`, err);
+    throw bad(`${MODEL_JSON} is not valid JSON (${message(err)})`, err);
   }
   if (json === null || typeof json !== 'object' || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
-    throw fail(`${MODEL_JSON} has no modelTopology`);
+    throw bad(`${MODEL_JSON} has no modelTopology`);
   }
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw fail(`${MODEL_JSON} is a \`${String(json.format)}\`, not a tfjs layers model`);
+    throw bad(`${MODEL_JSON} is a \`${String(json.format)}\`, not a tfjs layers model`);
   }
   const manifest = json.weightsManifest ?? [];
-  if (!Array.isArray(manifest)) throw fail(`${MODEL_JSON}: weightsManifest is not a list`);
+  if (!Array.isArray(manifest)) throw bad(`${MODEL_JSON}: weightsManifest is not a list`);
 
   const weightSpecs: Tf.io.WeightsManifestEntry[] = [];
   const chunks: Buffer[] = [];
   for (const group of manifest) {
     if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw fail(`${MODEL_JSON}: a weightsManifest entry lacks \`paths\` or \`weights\``);
+      throw bad(`${MODEL_JSON}: a weightsManifest entry lacks \`paths\` or \`weights\``);
     }
     for (const spec of group.weights) {
       const ok = spec && typeof spec.name === 'string' && typeof spec.dtype === 'string' && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isInteger(d) && d >= 0);
-      if (!ok) throw fail(`${MODEL_JSON}: malformed weight entry ${JSON.stringify(spec)}`);
+      if (!ok) throw bad(`${MODEL_JSON}: malformed weight entry ${JSON.stringify(spec)}`);
     }
     for (const path of group.paths) {
       // Shard paths come from the file; keep them inside the model directory.
-      if (typeof path !== 'string' || !isPlainFileName(path)) throw fail(`weights path \`${String(path)}\` is not a file in the directory`);
+      if (typeof path !== 'string' || !isPlainFileName(path)) throw bad(`weights path \`${String(path)}\` is not a file in the directory`);
       try {
         chunks.push(await readFile(join(dir, path)));
       } catch (err) {
-        throw fail(`cannot read weights file \`${path}\` (${message(err)})`, err);
+        throw bad(`cannot read weights file \`${path}\` (${message(err)})`, err);
       }
     }
     weightSpecs.push(...group.weights);
@@ -274,7 +255,7 @@ export async function loadModel(tf: TfModule, dir: string): Promise<LayersModel>
   if (weightSpecs.every((s) => !s.quantization)) {
     const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, d) => a * d, 1) * bytesPerElement(s.dtype), 0);
     if (expected !== data.length) {
-      throw fail(`weights hold ${data.length} bytes but ${MODEL_JSON} describes ${expected}`);
+      throw bad(`weights hold ${data.length} bytes but ${MODEL_JSON} describes ${expected}`);
     }
   }
   // A standalone ArrayBuffer: Buffer.concat may return a view into a larger shared pool.
@@ -295,7 +276,7 @@ export async function loadModel(tf: TfModule, dir: string): Promise<LayersModel>
       }),
     );
   } catch (err) {
-    throw fail(`tfjs could not rebuild the model (${message(err)})`, err);
+    throw bad(`tfjs could not rebuild the model (${message(err)})`, err);
   }
   restoreWrapperTrainable(model, json.modelTopology);
   return model;

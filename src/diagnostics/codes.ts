@@ -3,7 +3,8 @@ import type { Diagnostic, Severity, Span } from './types.js';
 /**
  * The one table of diagnostic codes, banded by stage: E1xxx syntax, E2xxx IR schema,
  * E3xxx semantic checks (W31xx their warnings), E4xxx files, compile and I/O.
- * A code is never reused for a different problem.
+ * A code is never reused for a different problem, and a retired code is not given out again
+ * (retired: E3007, E3027, E4005).
  */
 export const Codes = {
   // Syntax
@@ -38,7 +39,6 @@ export const Codes = {
   DuplicateBinding: { code: 'E3004', severity: 'error', title: 'duplicate binding' },
   BindingCycle: { code: 'E3005', severity: 'error', title: 'binding cycle' },
   WrongValueType: { code: 'E3006', severity: 'error', title: 'wrong value type' },
-  OutOfRange: { code: 'E3007', severity: 'error', title: 'value out of range' },
   BadEnumValue: { code: 'E3008', severity: 'error', title: 'value not allowed' },
   MissingArgument: { code: 'E3009', severity: 'error', title: 'missing argument' },
   DuplicateArgument: { code: 'E3010', severity: 'error', title: 'duplicate argument' },
@@ -58,8 +58,8 @@ export const Codes = {
   TooManyArguments: { code: 'E3024', severity: 'error', title: 'too many positional arguments' },
   UnknownTrainSetting: { code: 'E3025', severity: 'error', title: 'unknown train setting' },
   BadTrainValue: { code: 'E3026', severity: 'error', title: 'bad train setting' },
-  NotAValue: { code: 'E3027', severity: 'error', title: 'not a value' },
   TooManyLayers: { code: 'E3028', severity: 'error', title: 'too many layers' },
+  NotTrainable: { code: 'E3029', severity: 'error', title: 'model cannot be trained' },
 
   FrozenWithoutPretrained: { code: 'W3101', severity: 'warning', title: 'frozen embedding without pretrained source' },
   NoClassifierHead: { code: 'W3102', severity: 'warning', title: 'no classifier head' },
@@ -71,9 +71,12 @@ export const Codes = {
   CannotWrite: { code: 'E4002', severity: 'error', title: 'cannot write output' },
   BackendUnavailable: { code: 'E4003', severity: 'error', title: 'backend unavailable' },
   BadVectors: { code: 'E4004', severity: 'error', title: 'bad vectors file' },
-  CompileFailed: { code: 'E4005', severity: 'error', title: 'compile failed' },
   BadModelDir: { code: 'E4006', severity: 'error', title: 'bad model directory' },
   BadData: { code: 'E4007', severity: 'error', title: 'bad data' },
+  ResumeMismatch: { code: 'E4008', severity: 'error', title: 'checkpoint does not match the run' },
+  DownloadFailed: { code: 'E4009', severity: 'error', title: 'download failed' },
+  BadArchive: { code: 'E4010', severity: 'error', title: 'bad or corrupt archive' },
+  ResourceLimit: { code: 'E4011', severity: 'error', title: 'over a resource limit' },
 } as const satisfies Record<string, { code: string; severity: Severity; title: string }>;
 
 export type CodeName = keyof typeof Codes;

@@ -81,3 +81,14 @@ export function renderText(file: string, index: LineIndex, d: Diagnostic): strin
   if (d.help) lines.push(`${blank} = help: ${d.help}`);
   return lines.join('\n');
 }
+
+/**
+ * A diagnostic about a whole file or a run rather than a range of spec text (back-end problems):
+ * `PREFIX: error[CODE]: message` (no prefix: `error[CODE]: message`), then its notes and help, as the full form prints them.
+ */
+export function renderFileLevel(prefix: string, d: Diagnostic): string {
+  const lines = [`${prefix ? `${prefix}: ` : ''}${d.severity}[${d.code}]: ${d.message}`];
+  for (const n of d.notes ?? []) lines.push(`  = note: ${n}`);
+  if (d.help) lines.push(`  = help: ${d.help}`);
+  return lines.join('\n');
+}

@@ -1,3 +1,4 @@
+import { fail } from '../diagnostics/error.js';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { ABI_VERSION, RNN_ARGS_FIELDS, TASK_FUNCTIONS, type KernelExports, type TaskFunction } from './abi.js';
@@ -127,7 +128,9 @@ export class KernelRuntime {
   /** Grows the memory so that bytes [0, end) exist. */
   ensure(end: number): void {
     if (end > MAX_PAGES * PAGE) {
-      throw new RangeError(`the fused kernels need ${(end / 2 ** 30).toFixed(1)} GiB for this batch, over WebAssembly's 4 GiB; use a smaller batch`);
+      throw fail('ResourceLimit', `the fused kernels need ${(end / 2 ** 30).toFixed(1)} GiB for this batch, over WebAssembly's 4 GiB`, {
+        help: 'use a smaller batch, a shorter maxlen or fewer units',
+      });
     }
     growTo(this.memory, end);
   }

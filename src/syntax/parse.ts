@@ -1,5 +1,5 @@
 import type { IToken, TokenType } from 'chevrotain';
-import { diag } from '../diagnostics/codes.js';
+import { Codes, diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { buildSourceFile, type SourceFile } from './ast.js';
 import { sharedParser } from './parser.js';
@@ -160,7 +160,7 @@ export function parseSource(text: string): ParseResult {
   // Unmatched closing brackets are already reported; parsing without them avoids a cascade.
   parser.input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
   const cst = parser.program();
-  const unclosedAt = brackets.diagnostics.find((d) => d.code === 'E1003')?.span.start;
+  const unclosedAt = brackets.diagnostics.find((d) => d.code === Codes.UnclosedParen.code)?.span.start;
   const unclosed = unclosedAt !== undefined;
   for (const e of parser.errors) {
     const t = e.token;

@@ -3,24 +3,14 @@ import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { resolveSourcePath } from '../check/externals.js';
 import type { EmbeddingLayer, OovPolicy, Program } from '../ir/types.js';
-import { coverageMessage, loadVectors, VectorsError } from './vectors.js';
-import { OOV_ID, OOV_TOKEN, PAD_ID, Vocab, VocabError } from './vocab.js';
+import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
+import { coverageMessage, loadVectors } from './vectors.js';
+import { OOV_ID, OOV_TOKEN, PAD_ID, Vocab } from './vocab.js';
 
 type TfModule = typeof Tf;
 
 /** The IR's default OOV policy for `vectors(…)` (docs/language.md). */
 export const DEFAULT_OOV: OovPolicy = 'random';
-
-/** An embedding source that cannot be used; `code` is the diagnostic to report. */
-export class EmbeddingInitError extends Error {
-  override readonly name = 'EmbeddingInitError';
-  constructor(
-    message: string,
-    readonly code: 'E4001' | 'E4004' | 'E4006',
-  ) {
-    super(message);
-  }
-}
 
 /** What filling the embedding did, for the run's messages and metrics.json. */
 export interface EmbeddingInitReport {
@@ -62,7 +52,7 @@ interface ManifestEntry {
  * weight named `…/embeddings`, as tfjs names an Embedding layer's matrix.
  */
 export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding> {
-  const fail = (msg: string, code: 'E4001' | 'E4006' = 'E4006'): EmbeddingInitError => new EmbeddingInitError(`${dir}: ${msg}`, code);
+  const bad = (msg: string, name: 'CannotRead' | 'BadModelDir' = 'BadModelDir'): RnncError => fail(name, `${dir}: ${msg}`, { file: dir });
   let vocabText: string;
   let modelText: string;
   let weights: Buffer;
@@ -72,20 +62,20 @@ export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding>
     weights = await readFile(join(dir, 'weights.bin'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? `not a trained rnnc model (${(e as NodeJS.ErrnoException).path ?? 'a file'} is missing)` : (e as Error).message, 'E4001');
+    throw bad(code === 'ENOENT' ? `not a trained rnnc model (${(e as NodeJS.ErrnoException).path ?? 'a file'} is missing)` : reasonOf(e), 'CannotRead');
   }
   let vocab: Vocab;
   try {
     vocab = Vocab.fromJSON(JSON.parse(vocabText));
   } catch (e) {
-    throw fail(e instanceof VocabError ? e.message : `vocab.json is not valid JSON (${(e as Error).message})`);
+    throw bad(e instanceof RnncError ? e.message : `vocab.json is not valid JSON (${reasonOf(e)})`);
   }
   let entries: ManifestEntry[];
   try {
     const json = JSON.parse(modelText) as { weightsManifest?: { weights?: ManifestEntry[] }[] };
     entries = (json.weightsManifest ?? []).flatMap((g) => g.weights ?? []);
   } catch (e) {
-    throw fail(`model.json is not valid JSON (${(e as Error).message})`);
+    throw bad(`model.json is not valid JSON (${(e as Error).message})`);
   }
   // The folder is checked as a whole before a number is read from it: a truncated weights.bin,
   // a manifest that lies about a shape, or a vocabulary that does not fit the embedding would
@@ -93,29 +83,29 @@ export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding>
   const bytesOf = (w: ManifestEntry): number => w.shape.reduce((a, d) => a * d, 1) * (w.dtype === 'float16' ? 2 : w.dtype === 'bool' ? 1 : 4);
   for (const w of entries) {
     if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw fail(`model.json has a malformed weight entry ${JSON.stringify(w)}`);
+      throw bad(`model.json has a malformed weight entry ${JSON.stringify(w)}`);
     }
   }
   const described = entries.reduce((n, w) => n + bytesOf(w), 0);
-  if (described !== weights.length) throw fail(`weights.bin holds ${weights.length} bytes but model.json describes ${described}`);
+  if (described !== weights.length) throw bad(`weights.bin holds ${weights.length} bytes but model.json describes ${described}`);
   let offset = 0;
   for (const w of entries) {
     const size = w.shape.reduce((a, d) => a * d, 1);
     if (/(^|\/)embeddings(_\d+)?$/.test(w.name)) {
-      if (w.dtype !== 'float32' || w.shape.length !== 2) throw fail(`embedding weight ${w.name} is not a float32 matrix`);
+      if (w.dtype !== 'float32' || w.shape.length !== 2) throw bad(`embedding weight ${w.name} is not a float32 matrix`);
       const [rows, dim] = w.shape as [number, number];
       // Fewer distinct words than the vocabulary size leave rows unused; more ids than rows cannot be.
       if (rows < vocab.size) {
-        throw fail(`vocab.json has ${vocab.size} ids but the embedding ${w.name} has ${rows} rows: they are not from one training run`);
+        throw bad(`vocab.json has ${vocab.size} ids but the embedding ${w.name} has ${rows} rows: they are not from one training run`);
       }
       const matrix = new Float32Array(size);
       for (let i = 0; i < size; i++) matrix[i] = weights.readFloatLE(offset + i * 4);
-      if (!matrix.every(Number.isFinite)) throw fail(`the embedding ${w.name} holds values that are not finite numbers`);
+      if (!matrix.every(Number.isFinite)) throw bad(`the embedding ${w.name} holds values that are not finite numbers`);
       return { vocab, matrix, inputDim: rows, dim };
     }
     offset += bytesOf(w);
   }
-  throw fail('model.json lists no embedding weights');
+  throw bad('model.json lists no embedding weights');
 }
 
 function embeddingOf(program: Program): EmbeddingLayer {
@@ -154,13 +144,7 @@ export async function initEmbedding(
   let report: EmbeddingInitReport;
   if (source.source === 'vectors') {
     const oov = source.oov ?? DEFAULT_OOV;
-    let loaded;
-    try {
-      loaded = await loadVectors(path, vocab, { format: source.format ?? 'auto', oov, expectedDim: dim, seed: opts.seed });
-    } catch (e) {
-      if (e instanceof VectorsError) throw new EmbeddingInitError(e.message, e.code);
-      throw e;
-    }
+    const loaded = await loadVectors(path, vocab, { format: source.format ?? 'auto', oov, expectedDim: dim, seed: opts.seed });
     matrix.set(loaded.matrix.subarray(0, rows * dim), 0);
     report = {
       source: 'vectors',
@@ -176,7 +160,7 @@ export async function initEmbedding(
   } else {
     const stored = await readStoredEmbedding(path);
     if (stored.dim !== dim) {
-      throw new EmbeddingInitError(`${path}: its embedding has ${stored.dim} dimensions, but this model's has ${dim}`, 'E4006');
+      throw fail('DimMismatch', `${path}: its embedding has ${stored.dim} dimensions, but this model's has ${dim}`, { file: path });
     }
     const sourceIds = new Map<string, number>();
     stored.vocab.words.forEach((w, i) => {

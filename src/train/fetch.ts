@@ -1,3 +1,5 @@
+import type { CodeName } from '../diagnostics/codes.js';
+import { fail, RnncError } from '../diagnostics/error.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
@@ -83,15 +85,24 @@ export type FetchErrorKind =
   | 'unsafe-path'
   | 'io';
 
-/** Why a dataset could not be downloaded or unpacked. Nothing is left in the cache after one. */
-export class FetchError extends Error {
-  override readonly name = 'FetchError';
-  constructor(
-    message: string,
-    readonly kind: FetchErrorKind,
-  ) {
-    super(message);
-  }
+const FETCH_CODES: Record<FetchErrorKind, CodeName> = {
+  'unknown-dataset': 'DownloadFailed',
+  network: 'DownloadFailed',
+  http: 'DownloadFailed',
+  'too-many-redirects': 'DownloadFailed',
+  size: 'DownloadFailed',
+  checksum: 'BadArchive',
+  archive: 'BadArchive',
+  'unsafe-path': 'BadArchive',
+  io: 'CannotWrite',
+};
+
+/**
+ * Why a dataset could not be downloaded or unpacked: DownloadFailed (E4009), BadArchive (E4010)
+ * or CannotWrite (E4002). Nothing is left in the cache after one.
+ */
+export function fetchError(message: string, kind: FetchErrorKind): RnncError {
+  return fail(FETCH_CODES[kind], message);
 }
 
 const MAX_REDIRECTS = 5;
@@ -116,14 +127,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: 
  */
 export async function fetchDataset(name: DatasetName, opts: FetchOptions): Promise<string> {
   const source: DatasetSource | undefined = (DATASETS as Record<string, DatasetSource>)[name];
-  if (!source) throw new FetchError(`unknown dataset "${name}" (known: ${Object.keys(DATASETS).join(', ')})`, 'unknown-dataset');
+  if (!source) throw fetchError(`unknown dataset "${name}" (known: ${Object.keys(DATASETS).join(', ')})`, 'unknown-dataset');
   const cacheDir = resolve(opts.cacheDir);
   const dest = join(cacheDir, source.root);
   if (!opts.force && (await hasLayout(dest, source.expect))) return dest;
 
   const cacheExisted = await exists(cacheDir);
   await mkdir(cacheDir, { recursive: true }).catch((e: Error) => {
-    throw new FetchError(`cannot create ${cacheDir}: ${e.message}`, 'io');
+    throw fetchError(`cannot create ${cacheDir}: ${e.message}`, 'io');
   });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const archive = join(cacheDir, `.${source.root}-${tag}.tar.gz.part`);
@@ -134,17 +145,17 @@ export async function fetchDataset(name: DatasetName, opts: FetchOptions): Promi
     const url = opts.url ?? source.url;
     const { bytes, sha256 } = await download(url, archive, opts, expectSize);
     if (expectSize !== undefined && bytes !== expectSize) {
-      throw new FetchError(`downloaded ${bytes} bytes from ${url}, expected ${expectSize}; try again`, 'size');
+      throw fetchError(`downloaded ${bytes} bytes from ${url}, expected ${expectSize}; try again`, 'size');
     }
     if (sha256 !== expectSha) {
-      throw new FetchError(`checksum mismatch for ${url}: sha256 ${sha256}, expected ${expectSha}; the download is corrupt`, 'checksum');
+      throw fetchError(`checksum mismatch for ${url}: sha256 ${sha256}, expected ${expectSha}; the download is corrupt`, 'checksum');
     }
 
     extractDir = await mkdtemp(join(cacheDir, `.${source.root}-extract-`));
     await extractTarGz(archive, extractDir);
     const unpacked = join(extractDir, source.root);
     if (!(await hasLayout(unpacked, source.expect))) {
-      throw new FetchError(
+      throw fetchError(
         `the archive from ${url} does not contain ${source.expect.map((e) => `${source.root}/${e}`).join(', ')}`,
         'archive',
       );
@@ -158,8 +169,8 @@ export async function fetchDataset(name: DatasetName, opts: FetchOptions): Promi
     await rename(unpacked, dest);
     return dest;
   } catch (e) {
-    if (e instanceof FetchError) throw e;
-    throw new FetchError((e as Error).message, 'io');
+    if (e instanceof RnncError) throw e;
+    throw fetchError((e as Error).message, 'io');
   } finally {
     await rm(archive, { force: true });
     if (extractDir) await rm(extractDir, { recursive: true, force: true });
@@ -180,12 +191,12 @@ async function download(
     try {
       res = await get(current);
     } catch (e) {
-      if (e instanceof FetchError) throw e;
-      throw new FetchError(`cannot download ${current}: ${(e as Error).message}`, 'network');
+      if (e instanceof RnncError) throw e;
+      throw fetchError(`cannot download ${current}: ${(e as Error).message}`, 'network');
     }
     if (res.status >= 300 && res.status < 400 && res.location) {
       res.discard();
-      if (hops >= MAX_REDIRECTS) throw new FetchError(`too many redirects from ${url}`, 'too-many-redirects');
+      if (hops >= MAX_REDIRECTS) throw fetchError(`too many redirects from ${url}`, 'too-many-redirects');
       current = new URL(res.location, current).toString();
       continue;
     }
@@ -193,7 +204,7 @@ async function download(
   }
   if (res.status !== 200) {
     res.discard();
-    throw new FetchError(`download of ${current} failed: HTTP ${res.status}`, 'http');
+    throw fetchError(`download of ${current} failed: HTTP ${res.status}`, 'http');
   }
   const total = res.contentLength ?? expectSize;
   const hash = createHash('sha256');
@@ -202,7 +213,7 @@ async function download(
   try {
     out = await open(file, 'wx');
   } catch (e) {
-    throw new FetchError(`cannot write ${file}: ${(e as Error).message}`, 'io');
+    throw fetchError(`cannot write ${file}: ${(e as Error).message}`, 'io');
   }
   try {
     // Awaiting each write gives backpressure: the socket is read only as fast as the disk takes it.
@@ -210,13 +221,13 @@ async function download(
       hash.update(chunk);
       received += chunk.length;
       await out.write(chunk).catch((e: Error) => {
-        throw new FetchError(`cannot write ${file}: ${e.message}`, 'io');
+        throw fetchError(`cannot write ${file}: ${e.message}`, 'io');
       });
       opts.onProgress?.(received, total);
     }
   } catch (e) {
-    if (e instanceof FetchError) throw e;
-    throw new FetchError(`download of ${current} failed after ${received} bytes: ${(e as Error).message}`, 'network');
+    if (e instanceof RnncError) throw e;
+    throw fetchError(`download of ${current} failed after ${received} bytes: ${(e as Error).message}`, 'network');
   } finally {
     await out.close();
   }
@@ -228,7 +239,7 @@ export function httpGet(url: string, timeoutMs = 60_000): Promise<HttpResponse> 
   return new Promise((resolvePromise, reject) => {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      reject(new FetchError(`unsupported URL scheme ${u.protocol} in ${url}`, 'network'));
+      reject(fetchError(`unsupported URL scheme ${u.protocol} in ${url}`, 'network'));
       return;
     }
     const client = u.protocol === 'https:' ? https : http;
@@ -269,7 +280,7 @@ export function renderProgress(received: number, total: number | undefined, widt
  * Unpacks a .tar.gz into `destDir` (which must exist), streaming. Reads POSIX ustar and GNU tar:
  * regular files and directories, GNU long names (`L`) and pax `path` records; links, devices and
  * other entry types are skipped. Entry names that are absolute or contain `..` are refused
- * (FetchError 'unsafe-path'), so an archive cannot write outside `destDir`.
+ * (BadArchive), so an archive cannot write outside `destDir`.
  */
 export async function extractTarGz(archive: string, destDir: string): Promise<{ files: number; dirs: number }> {
   const extractor = new TarExtractor(resolve(destDir));
@@ -288,10 +299,10 @@ export async function extractTarGz(archive: string, destDir: string): Promise<{ 
   } catch (caught) {
     await extractor.abort();
     const e = failure ?? caught;
-    if (e instanceof FetchError) throw e;
+    if (e instanceof RnncError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err.code?.startsWith('Z_')) throw new FetchError(`${archive} is not a valid gzip file: ${err.message}`, 'archive');
-    throw new FetchError(`cannot unpack ${archive}: ${err.message}`, 'io');
+    if (err.code?.startsWith('Z_')) throw fetchError(`${archive} is not a valid gzip file: ${err.message}`, 'archive');
+    throw fetchError(`cannot unpack ${archive}: ${err.message}`, 'io');
   }
   return { files: extractor.files, dirs: extractor.dirs };
 }
@@ -341,8 +352,8 @@ class TarExtractor {
   }
 
   async end(): Promise<void> {
-    if (this.remaining > 0 || this.out || this.meta) throw new FetchError('tar archive ends inside an entry (truncated)', 'archive');
-    if (!this.ended && this.files + this.dirs === 0) throw new FetchError('tar archive holds no entries', 'archive');
+    if (this.remaining > 0 || this.out || this.meta) throw fetchError('tar archive ends inside an entry (truncated)', 'archive');
+    if (!this.ended && this.files + this.dirs === 0) throw fetchError('tar archive holds no entries', 'archive');
   }
 
   async abort(): Promise<void> {
@@ -359,7 +370,7 @@ class TarExtractor {
     const stored = octal(h, 148, 8);
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-    if (stored !== sum) throw new FetchError('tar header checksum mismatch: the archive is corrupt or not a tar file', 'archive');
+    if (stored !== sum) throw fetchError('tar header checksum mismatch: the archive is corrupt or not a tar file', 'archive');
 
     const type = String.fromCharCode(h[156]!);
     const size = sizeField(h);
@@ -415,11 +426,11 @@ class TarExtractor {
     const clean = name.replace(/\/+$/, '');
     const parts = clean.split(/[/\\]+/);
     if (clean === '' || isAbsolute(clean) || /^[a-zA-Z]:/.test(clean) || parts.includes('..')) {
-      throw new FetchError(`refusing unsafe path in archive: ${JSON.stringify(name)}`, 'unsafe-path');
+      throw fetchError(`refusing unsafe path in archive: ${JSON.stringify(name)}`, 'unsafe-path');
     }
     const target = resolve(this.root, ...parts.filter((p) => p !== '' && p !== '.'));
     if (target !== this.root && !target.startsWith(this.root + sep)) {
-      throw new FetchError(`refusing unsafe path in archive: ${JSON.stringify(name)}`, 'unsafe-path');
+      throw fetchError(`refusing unsafe path in archive: ${JSON.stringify(name)}`, 'unsafe-path');
     }
     return target;
   }
@@ -449,7 +460,7 @@ function sizeField(h: Buffer): number {
     return n;
   }
   const n = octal(h, 124, 12);
-  if (!Number.isFinite(n) || n < 0) throw new FetchError('tar header has an invalid size', 'archive');
+  if (!Number.isFinite(n) || n < 0) throw fetchError('tar header has an invalid size', 'archive');
   return n;
 }
 

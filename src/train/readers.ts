@@ -1,3 +1,4 @@
+import { fail, type RnncError } from '../diagnostics/error.js';
 import { createReadStream } from 'node:fs';
 import { MAX_DATA_LINE_CHARS } from '../limits.js';
 import { appendAll } from '../util/arrays.js';
@@ -45,19 +46,12 @@ export interface ReadDatasetOptions {
 
 export type DataErrorKind = 'missing' | 'format' | 'column' | 'empty' | 'io';
 
-/** A dataset that cannot be read at all (as opposed to a bad row, which is a `DataProblem`). */
-export class DataError extends Error {
-  override readonly name = 'DataError';
-  /** Diagnostic code from `src/diagnostics/codes.ts`: E4001 cannot read, E4007 bad data. */
-  readonly code: 'E4001' | 'E4007';
-  constructor(
-    message: string,
-    readonly kind: DataErrorKind,
-    readonly path: string,
-  ) {
-    super(message);
-    this.code = kind === 'missing' || kind === 'io' ? 'E4001' : 'E4007';
-  }
+/**
+ * A dataset that cannot be read at all (as opposed to a bad row, which is a `DataProblem`):
+ * CannotRead (E4001) when the file is missing or unreadable, BadData (E4007) otherwise.
+ */
+export function dataError(message: string, kind: DataErrorKind, path: string): RnncError {
+  return fail(kind === 'missing' || kind === 'io' ? 'CannotRead' : 'BadData', message, { file: path });
 }
 
 /** Header names tried, in order, for the label column. */
@@ -88,7 +82,7 @@ const LINES_EXTENSIONS = new Set(['', '.txt', '.lines', '.train', '.dev', '.test
  *   header naming label and text columns is read as TSV.
  * Texts and labels are trimmed. Each file is decoded as UTF-8, or as Windows-1252 when it is not
  * valid UTF-8; a BOM is dropped; LF, CRLF and CR line ends are accepted.
- * Throws `DataError` when the data cannot be read at all.
+ * Throws an RnncError (see `dataError`) when the data cannot be read at all.
  */
 export async function readDataset(path: string, opts: ReadDatasetOptions = {}): Promise<Dataset> {
   const st = await statOrUndefined(path);
@@ -98,7 +92,7 @@ export async function readDataset(path: string, opts: ReadDatasetOptions = {}): 
     if ((await statOrUndefined(pos))?.isFile() && (await statOrUndefined(neg))?.isFile()) {
       return readPair(pos, neg);
     }
-    throw new DataError(`data file not found: ${path}`, 'missing', path);
+    throw dataError(`data file not found: ${path}`, 'missing', path);
   }
   if (st.isDirectory()) return readDirectory(path, opts);
 
@@ -111,7 +105,7 @@ export async function readDataset(path: string, opts: ReadDatasetOptions = {}): 
     const stem = path.slice(0, -ext.length);
     const other = ext === '.pos' ? `${stem}.neg` : `${stem}.pos`;
     if (!(await statOrUndefined(other))?.isFile()) {
-      throw new DataError(`${path} needs its partner ${other} (one example per line in each)`, 'missing', other);
+      throw dataError(`${path} needs its partner ${other} (one example per line in each)`, 'missing', other);
     }
     return ext === '.pos' ? readPair(path, other) : readPair(other, path);
   }
@@ -120,7 +114,7 @@ export async function readDataset(path: string, opts: ReadDatasetOptions = {}): 
     if (await hasTsvHeader(path)) return finish(await readTable(path, 'tsv', opts), 'tsv');
     const ds = finish(await readLines(path), 'lines');
     if (ds.labels.length > 100 && ds.labels.length > ds.examples.length / 10) {
-      throw new DataError(
+      throw dataError(
         `${path} does not look like "label text" lines: ${ds.labels.length} different first words in ` +
           `${ds.examples.length} lines (is it unlabelled text?)`,
         'format',
@@ -129,7 +123,7 @@ export async function readDataset(path: string, opts: ReadDatasetOptions = {}): 
     }
     return ds;
   }
-  throw new DataError(
+  throw dataError(
     `cannot tell the data format of ${path} from its name: expected .tsv, .csv, a .pos/.neg pair, ` +
       `an aclImdb folder, or .txt with "label text" lines`,
     'format',
@@ -212,7 +206,7 @@ async function* openStream(file: string): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) yield chunk as Buffer;
   } catch (e) {
-    throw new DataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
+    throw dataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
   }
 }
 
@@ -414,24 +408,24 @@ async function readTable(file: string, format: 'tsv' | 'csv', opts: ReadDatasetO
     let li = -1;
     let ti = -1;
     const onRecord = (fields: string[], line: number, problem: string | undefined): void => {
-      if (!header && problem) throw new DataError(`${file}: its first line is ${problem}, too long for a header`, 'column', file);
+      if (!header && problem) throw dataError(`${file}: its first line is ${problem}, too long for a header`, 'column', file);
       if (!header) {
         header = fields.map((f) => f.trim());
         if (header.length === 1 && header[0] === '') {
-          throw new DataError(`${file}: the first line must be a header naming the label and text columns`, 'column', file);
+          throw dataError(`${file}: the first line must be a header naming the label and text columns`, 'column', file);
         }
         li = findColumn(header, opts.labelColumn, LABEL_COLUMNS);
         ti = findColumn(header, opts.textColumn, TEXT_COLUMNS);
         const has = `header has: ${header.map((h) => JSON.stringify(h)).join(', ')}`;
         if (li < 0) {
           const want = opts.labelColumn !== undefined ? `"${opts.labelColumn}"` : `one of ${LABEL_COLUMNS.join(', ')}`;
-          throw new DataError(`${file}: no label column (looked for ${want}; ${has})`, 'column', file);
+          throw dataError(`${file}: no label column (looked for ${want}; ${has})`, 'column', file);
         }
         if (ti < 0) {
           const want = opts.textColumn !== undefined ? `"${opts.textColumn}"` : `one of ${TEXT_COLUMNS.join(', ')}`;
-          throw new DataError(`${file}: no text column (looked for ${want}; ${has})`, 'column', file);
+          throw dataError(`${file}: no text column (looked for ${want}; ${has})`, 'column', file);
         }
-        if (li === ti) throw new DataError(`${file}: label and text are the same column "${header[li]}"`, 'column', file);
+        if (li === ti) throw dataError(`${file}: label and text are the same column "${header[li]}"`, 'column', file);
         return;
       }
       const bad = (message: string): void => {
@@ -451,7 +445,7 @@ async function readTable(file: string, format: 'tsv' | 'csv', opts: ReadDatasetO
       p.examples.push({ text, label });
     };
     const onEnd = (): void => {
-      if (!header) throw new DataError(`${file} is empty (expected a header row)`, 'empty', file);
+      if (!header) throw dataError(`${file} is empty (expected a header row)`, 'empty', file);
     };
     if (format === 'tsv') {
       const splitter = new LineSplitter(
@@ -533,7 +527,7 @@ async function readDirectory(dir: string, opts: ReadDatasetOptions): Promise<Dat
   if (pos.length === 1 && neg.length === 1) return readPair(join(dir, pos[0]!), join(dir, neg[0]!));
   const other = ['train', 'test'].find((s) => s !== split);
   const hint = (await isDir(join(dir, other!, 'pos'))) ? ` (it has ${other}/ but no ${split}/)` : '';
-  throw new DataError(
+  throw dataError(
     `${dir} is neither an aclImdb folder (${split}/pos, ${split}/neg)${hint} nor a folder with exactly one *.pos and ` +
       `one *.neg file (found ${pos.length} and ${neg.length})`,
     'format',
@@ -558,7 +552,7 @@ async function readAclImdbSplit(splitDir: string): Promise<Dataset> {
       try {
         bytes = await readFile(file);
       } catch (e) {
-        throw new DataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
+        throw dataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
       }
       const { text, encoding } = decodeText(bytes);
       return { file, encoding, text: text.replace(/<br\s*\/?>/gi, ' ').trim() };
@@ -597,7 +591,7 @@ async function hasTsvHeader(file: string): Promise<boolean> {
       await fh.close();
     }
   } catch (e) {
-    throw new DataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
+    throw dataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
   }
   const header = first.split('\t');
   return header.length >= 2 && findColumn(header, undefined, LABEL_COLUMNS) >= 0 && findColumn(header, undefined, TEXT_COLUMNS) >= 0;

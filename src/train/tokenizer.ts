@@ -1,3 +1,4 @@
+import { fail } from '../diagnostics/error.js';
 import { checkTokenPattern, DEFAULT_TOKEN_PATTERN } from '../ir/token-pattern.js';
 
 export { checkTokenPattern, DEFAULT_TOKEN_PATTERN };
@@ -15,16 +16,6 @@ export const DEFAULT_TOKENIZER_OPTIONS: Readonly<TokenizerOptions> = {
   tokenPattern: DEFAULT_TOKEN_PATTERN,
 };
 
-/** A token pattern that is not a valid regular expression. */
-export class TokenPatternError extends Error {
-  override readonly name = 'TokenPatternError';
-  constructor(
-    message: string,
-    readonly pattern: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Splits text into tokens: NFC-normalize, optionally lower-case, then every non-empty match of the pattern. */
 export class Tokenizer {
@@ -37,7 +28,8 @@ export class Tokenizer {
       tokenPattern: options.tokenPattern ?? DEFAULT_TOKENIZER_OPTIONS.tokenPattern,
     });
     const problem = checkTokenPattern(this.options.tokenPattern);
-    if (problem) throw new TokenPatternError(problem, this.options.tokenPattern);
+    // Settings are checked before a tokenizer is made; a vocab.json from disk is not.
+    if (problem) throw fail('BadTrainValue', `token_pattern ${JSON.stringify(this.options.tokenPattern)}: ${problem}`);
     this.re = new RegExp(this.options.tokenPattern, 'gu');
   }
 

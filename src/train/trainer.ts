@@ -3,21 +3,22 @@ import { formatCount } from '../util/numbers.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
-import { BackendError, kernelsLabel, loadTf, prepareModel, type BackendName, type LoadedTf, type RuntimeOptions, type RuntimeReport } from '../compile/backend.js';
+import { kernelsLabel, loadTf, prepareModel, type BackendName, type LoadedTf, type RuntimeOptions, type RuntimeReport } from '../compile/backend.js';
 import { specForSaving } from '../compile/compile.js';
 import { buildModel, countParams, type ParamCounts } from '../compile/layers.js';
 import { fusedAdam } from '../kernels/adam.js';
 import type { KernelRuntime } from '../kernels/runtime.js';
-import { loadModel, ModelIoError, saveModel } from '../compile/save.js';
+import { loadModel, saveModel } from '../compile/save.js';
 import { isRecurrentKind } from '../ir/semantics.js';
 import type { Layer, Program } from '../ir/types.js';
-import { EmbeddingInitError, initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
+import { initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
 import { computeMetrics, type HeadKind, type Metrics } from './metrics.js';
 import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../util/random.js';
 import { compareLabels, type DataProblem, type Example } from './readers.js';
 import { RESUME_FIXED, flagName, type EffectiveSettings } from './settings.js';
 import { checkTokenPattern } from './tokenizer.js';
-import { Vocab, VocabError } from './vocab.js';
+import { Vocab } from './vocab.js';
+import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
 
 type TfModule = typeof Tf;
 
@@ -39,23 +40,6 @@ const STREAM_TEST = 0x7e57;
 const STREAM_INIT = 0x1417;
 const STREAM_SHUFFLE = 0x5b0f;
 const STREAM_STEP = 0x57e9;
-
-/**
- * Why a run cannot start or go on. `exit` is the CLI's exit code: 1 when the data or settings do
- * not fit the model (e.g. 3 labels for a 1-unit head), 2 for files, backends and usage.
- */
-export class TrainError extends Error {
-  override readonly name = 'TrainError';
-  constructor(
-    message: string,
-    /** Diagnostic code (codes.ts). */
-    readonly code: string,
-    readonly exit: 1 | 2,
-    readonly help?: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Where the data came from, for metrics.json and messages. */
 export interface DataDescription {
@@ -146,52 +130,32 @@ export interface TrainResult {
   alreadyDone?: boolean;
 }
 
-/** The classifier head of a program: sigmoid (1 unit) or softmax (k units). Throws TrainError otherwise. */
+/** The classifier head of a program: sigmoid (1 unit) or softmax (k units). Throws NotTrainable (E3029) otherwise. */
 export function headOf(program: Program): { kind: HeadKind; units: number } {
   const last: Layer | undefined = program.layers[program.layers.length - 1];
   if (!last || last.kind !== 'dense') {
-    throw new TrainError('cannot train: the model does not end with a `dense` classifier head', 'E4007', 1, 'end the pipeline with `dense(1)` (binary) or `dense(N)` (N classes)');
+    throw fail('NotTrainable', 'cannot train: the model does not end with a `dense` classifier head', { help: 'end the pipeline with `dense(1)` (binary) or `dense(N)` (N classes)' });
   }
   if (last.units === 1 && last.activation === 'sigmoid') return { kind: 'sigmoid', units: 1 };
   if (last.units > 1 && last.activation === 'softmax') return { kind: 'softmax', units: last.units };
-  throw new TrainError(
-    `cannot train: the head \`dense(${last.units}, ${last.activation})\` is not a classifier (sigmoid with 1 unit, or softmax with one unit per class)`,
-    'E4007',
-    1,
-    'leave out the activation of the last `dense`: rnnc picks sigmoid or softmax',
-  );
+  throw fail('NotTrainable', `cannot train: the head \`dense(${last.units}, ${last.activation})\` is not a classifier (sigmoid with 1 unit, or softmax with one unit per class)`, { help: 'leave out the activation of the last `dense`: rnnc picks sigmoid or softmax' });
 }
 
 /** Checks that the labels fit the head and the loss; returns the tfjs loss name. */
 function lossFor(head: { kind: HeadKind; units: number }, labels: readonly string[], settings: EffectiveSettings): string {
   const shown = labels.length <= 6 ? `: ${labels.map((l) => JSON.stringify(l)).join(', ')}` : '';
   if (labels.length < 2) {
-    throw new TrainError(`the training data has ${labels.length === 0 ? 'no labels' : `only one label${shown}`}; a classifier needs at least two`, 'E4007', 1);
+    throw fail('BadData', `the training data has ${labels.length === 0 ? 'no labels' : `only one label${shown}`}; a classifier needs at least two`);
   }
   if (head.kind === 'sigmoid' && labels.length !== 2) {
-    throw new TrainError(
-      `the data has ${labels.length} labels${shown}, but the model's head \`dense(1)\` is binary (two labels)`,
-      'E4007',
-      1,
-      `end the model with \`dense(${labels.length})\` (softmax over ${labels.length} classes)`,
-    );
+    throw fail('BadData', `the data has ${labels.length} labels${shown}, but the model's head \`dense(1)\` is binary (two labels)`, { help: `end the model with \`dense(${labels.length})\` (softmax over ${labels.length} classes)` });
   }
   if (head.kind === 'softmax' && labels.length !== head.units) {
-    throw new TrainError(
-      `the data has ${labels.length} labels${shown}, but the model's head \`dense(${head.units})\` has ${head.units} classes`,
-      'E4007',
-      1,
-      `end the model with \`dense(${labels.length === 2 ? 1 : labels.length})\``,
-    );
+    throw fail('BadData', `the data has ${labels.length} labels${shown}, but the model's head \`dense(${head.units})\` has ${head.units} classes`, { help: `end the model with \`dense(${labels.length === 2 ? 1 : labels.length})\`` });
   }
   const loss = settings.loss === 'auto' ? (head.kind === 'sigmoid' ? 'binary_crossentropy' : 'sparse_categorical_crossentropy') : settings.loss;
   if ((loss === 'binary_crossentropy') !== (head.kind === 'sigmoid')) {
-    throw new TrainError(
-      `loss ${loss} does not fit the model's ${head.kind === 'sigmoid' ? 'sigmoid (binary)' : 'softmax'} head`,
-      'E4007',
-      1,
-      'use `loss: auto`',
-    );
+    throw fail('BadTrainValue', `loss ${loss} does not fit the model's ${head.kind === 'sigmoid' ? 'sigmoid (binary)' : 'softmax'} head`, { help: 'use `loss: auto`' });
   }
   return { binary_crossentropy: 'binaryCrossentropy', categorical_crossentropy: 'categoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy' }[loss];
 }
@@ -266,7 +230,7 @@ function masksPadding(model: Tf.LayersModel): boolean {
  */
 export async function predictProbabilities(tf: TfModule, model: Tf.LayersModel, vocab: Vocab, texts: readonly string[]): Promise<Float32Array> {
   const maxlen = vocab.maxlen;
-  if (maxlen === undefined) throw new VocabError('vocab.json has no maxlen');
+  if (maxlen === undefined) throw fail('BadModelDir', 'vocab.json has no maxlen');
   const encoded = vocab.encodeBatch(texts, maxlen);
   const width = (model.outputs[0]!.shape[1] as number | null) ?? 1;
   const out = new Float32Array(texts.length * width);
@@ -281,14 +245,14 @@ export async function predictProbabilities(tf: TfModule, model: Tf.LayersModel, 
   return out;
 }
 
-/** Class indices of examples under `labels`; an unknown label is a TrainError naming it. */
+/** Class indices of examples under `labels`; an unknown label is BadData (E4007) naming it. */
 function classIndices(examples: readonly Example[], labels: readonly string[], what: string): Int32Array {
   const index = new Map(labels.map((l, i) => [l, i]));
   const out = new Int32Array(examples.length);
   examples.forEach((e, i) => {
     const c = index.get(e.label);
     if (c === undefined) {
-      throw new TrainError(`${what} has label ${JSON.stringify(e.label)}, which the model does not know (its labels: ${labels.map((l) => JSON.stringify(l)).join(', ')})`, 'E4007', 1);
+      throw fail('BadData', `${what} has label ${JSON.stringify(e.label)}, which the model does not know (its labels: ${labels.map((l) => JSON.stringify(l)).join(', ')})`);
     }
     out[i] = c;
   });
@@ -411,12 +375,23 @@ async function readJson<T>(path: string, what: string): Promise<T> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new TrainError(missing ? `${what}: ${path} does not exist` : `cannot read ${path}: ${(e as Error).message}`, missing ? 'E4006' : 'E4001', 2);
+    throw fail(missing ? 'BadModelDir' : 'CannotRead', missing ? `${what}: ${path} does not exist` : `cannot read ${path}: ${reasonOf(e)}`, { file: path });
   }
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new TrainError(`${path} is not valid JSON (${(e as Error).message})`, 'E4006', 2);
+    throw fail('BadModelDir', `${path} is not valid JSON (${reasonOf(e)})`, { file: path });
+  }
+}
+
+/** Reads a model folder's vocab.json; a malformed one is BadModelDir naming the file. */
+async function readVocab(path: string, what: string): Promise<Vocab> {
+  const json = await readJson<unknown>(path, what);
+  try {
+    return Vocab.fromJSON(json);
+  } catch (e) {
+    if (e instanceof RnncError) throw fail('BadModelDir', `${path}: ${e.message}`, { file: path });
+    throw e;
   }
 }
 
@@ -425,17 +400,12 @@ async function readSavedWeights(dir: string): Promise<Float32Array[]> {
   const json = await readJson<{ weightsManifest?: { weights: WeightEntry[] }[] }>(join(dir, 'model.json'), 'saved model');
   const file = join(dir, 'weights.bin');
   const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw new TrainError(
-      `cannot resume from ${dir}: ${e.code === 'ENOENT' ? 'its weights.bin is missing' : `cannot read ${file} (${e.message})`}`,
-      'E4006',
-      2,
-      'start a new run without --resume (or in another folder)',
-    );
+    throw fail('BadModelDir', `cannot resume from ${dir}: ${e.code === 'ENOENT' ? 'its weights.bin is missing' : `cannot read ${file} (${e.message})`}`, { help: 'start a new run without --resume (or in another folder)' });
   });
   const manifest = (json.weightsManifest ?? []).flatMap((g) => g.weights);
   const expected = manifest.reduce((n, w) => n + w.shape.reduce((a, d) => a * d, 1) * 4, 0);
   if (bytes.length !== expected) {
-    throw new TrainError(`cannot resume from ${dir}: its weights.bin holds ${bytes.length} bytes, its model.json describes ${expected}`, 'E4006', 2, 'start a new run without --resume (or in another folder)');
+    throw fail('BadModelDir', `cannot resume from ${dir}: its weights.bin holds ${bytes.length} bytes, its model.json describes ${expected}`, { help: 'start a new run without --resume (or in another folder)' });
   }
   const out: Float32Array[] = [];
   let pos = 0;
@@ -456,15 +426,15 @@ async function checkOutDir(dir: string): Promise<void> {
   let entries: string[];
   try {
     const st = await stat(dir);
-    if (!st.isDirectory()) throw new TrainError(`cannot write the model to ${dir}: it exists and is not a directory`, 'E4002', 2);
+    if (!st.isDirectory()) throw fail('CannotWrite', `cannot write the model to ${dir}: it exists and is not a directory`);
     entries = await readdir(dir);
   } catch (e) {
-    if (e instanceof TrainError) throw e;
+    if (e instanceof RnncError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new TrainError(`cannot write the model to ${dir}: ${(e as Error).message}`, 'E4002', 2);
+    throw fail('CannotWrite', `cannot write the model to ${dir}: ${(e as Error).message}`);
   }
   if (entries.length > 0 && !entries.includes('model.json')) {
-    throw new TrainError(`cannot write the model to ${dir}: it is a folder with other files (no model.json); refusing to replace it`, 'E4002', 2, 'choose a new -o directory');
+    throw fail('CannotWrite', `cannot write the model to ${dir}: it is a folder with other files (no model.json); refusing to replace it`, { help: 'choose a new -o directory' });
   }
 }
 
@@ -479,7 +449,7 @@ async function checkOutDir(dir: string): Promise<void> {
  * every epoch (and on `shouldStop`). Each step's randomness (dropout) comes from a PRNG seeded
  * by (seed, epoch, step), so a run is repeatable and a resumed run continues exactly as an
  * uninterrupted one would have.
- * Throws {@link TrainError} for anything the user can fix.
+ * Throws an RnncError for anything the user can fix.
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { program, settings } = opts;
@@ -497,7 +467,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     trainSet = s.kept;
     valSet = s.held;
   }
-  if (trainSet.length === 0) throw new TrainError('no training examples left after the validation split', 'E4007', 1);
+  if (trainSet.length === 0) throw fail('BadData', 'no training examples left after the validation split');
   const dataFingerprint = fingerprint(opts.examples);
   const valFingerprint = fingerprint(valSet);
   const labels = labelsOf(trainSet);
@@ -507,42 +477,32 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   classIndices(valSet, labels, opts.valExamples ? `validation file ${settings.val_file ?? ''}` : 'the validation split');
 
   const embedding = program.layers[0];
-  if (!embedding || embedding.kind !== 'embedding') throw new TrainError('the model must start with `embed`', 'E4007', 1);
+  if (!embedding || embedding.kind !== 'embedding') throw fail('NotTrainable', 'the model must start with `embed`');
   const savedSpec = specForSaving(program, opts.baseDir);
 
   // Resume: the checkpoint must describe this very run.
   let state: CheckpointState | undefined;
   let vocab: Vocab;
   if (opts.resume) {
-    if (!opts.outDir) throw new TrainError('--resume needs the output directory of the run to continue', 'E4006', 2);
+    if (!opts.outDir) throw fail('BadModelDir', '--resume needs the output directory of the run to continue');
     state = await readJson<CheckpointState>(join(opts.outDir, CHECKPOINT_JSON), 'no checkpoint to resume from');
-    if (state.format !== 'rnnc-checkpoint' || state.version !== 1) throw new TrainError(`${join(opts.outDir, CHECKPOINT_JSON)} is not an rnnc checkpoint`, 'E4006', 2);
+    if (state.format !== 'rnnc-checkpoint' || state.version !== 1) throw fail('BadModelDir', `${join(opts.outDir, CHECKPOINT_JSON)} is not an rnnc checkpoint`);
     if (JSON.stringify(state.layers) !== JSON.stringify(savedSpec.layers)) {
-      throw new TrainError(`the spec's model differs from the one in ${opts.outDir}; resume with the same spec`, 'E4006', 2);
+      throw fail('ResumeMismatch', `the spec's model differs from the one in ${opts.outDir}; resume with the same spec`);
     }
     for (const k of RESUME_FIXED) {
       if (JSON.stringify(state.settings[k]) !== JSON.stringify(settings[k])) {
-        throw new TrainError(
-          `cannot change ${k} when resuming: the checkpoint was trained with ${k} = ${JSON.stringify(state.settings[k])}, not ${JSON.stringify(settings[k])}`,
-          'E4006',
-          2,
-          `drop ${flagName(k)} or start a new run in another directory`,
-        );
+        throw fail('ResumeMismatch', `cannot change ${k} when resuming: the checkpoint was trained with ${k} = ${JSON.stringify(state.settings[k])}, not ${JSON.stringify(settings[k])}`, { help: `drop ${flagName(k)} or start a new run in another directory` });
       }
     }
     if (state.dataFingerprint !== dataFingerprint || state.valFingerprint !== valFingerprint) {
-      throw new TrainError(`the data differs from the data the checkpoint in ${opts.outDir} was trained on; resume with the same --data`, 'E4007', 2);
+      throw fail('ResumeMismatch', `the data differs from the data the checkpoint in ${opts.outDir} was trained on; resume with the same --data`);
     }
-    try {
-      vocab = Vocab.fromJSON(await readJson(join(opts.outDir, VOCAB_JSON), 'checkpoint vocabulary'));
-    } catch (e) {
-      if (e instanceof VocabError) throw new TrainError(`${join(opts.outDir, VOCAB_JSON)}: ${e.message}`, 'E4006', 2);
-      throw e;
-    }
+    vocab = await readVocab(join(opts.outDir, VOCAB_JSON), 'checkpoint vocabulary');
   } else {
     if (opts.outDir) await checkOutDir(opts.outDir);
     const problem = checkTokenPattern(settings.token_pattern);
-    if (problem) throw new TrainError(`token_pattern ${JSON.stringify(settings.token_pattern)}: ${problem}`, 'E4007', 1);
+    if (problem) throw fail('BadTrainValue', `token_pattern ${JSON.stringify(settings.token_pattern)}: ${problem}`);
     vocab = Vocab.build(
       trainSet.map((e) => e.text),
       {
@@ -556,13 +516,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   emit({ type: 'data', train: trainSet.length, val: valSet.length, labels, vocabSize: vocab.size, distinctWords: vocab.stats?.distinctWords ?? vocab.size - 2 });
 
   // Backend and model.
-  let loaded: LoadedTf;
-  try {
-    loaded = opts.loaded ?? (await loadTf(opts.runtime));
-  } catch (e) {
-    if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
-    throw e;
-  }
+  const loaded = opts.loaded ?? (await loadTf(opts.runtime));
   const { tf } = loaded;
 
   // Variable-length input (maxlen lives in vocab.json): batches are cut to their longest text.
@@ -575,12 +529,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const stockRecurrent = loaded.kernels === null ? program.layers.some((l) => isRecurrentKind(l.kind)) : where.stockLayers.length > 0;
   if (settings.maxlen === 1 && !masksPadding(model) && stockRecurrent) {
     model.dispose();
-    throw new TrainError(
-      "maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences",
-      'E4007',
-      1,
-      loaded.kernels === null ? 'drop --kernels stock, or use a maxlen of 2 or more' : 'use a maxlen of 2 or more',
-    );
+    throw fail('BadTrainValue', "maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences", { help: loaded.kernels === null ? 'drop --kernels stock, or use a maxlen of 2 or more' : 'use a maxlen of 2 or more' });
   }
   let embeddingReport: EmbeddingInitReport | undefined;
   try {
@@ -590,7 +539,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   } catch (e) {
     model.dispose();
-    if (e instanceof EmbeddingInitError) throw new TrainError(e.message, e.code, 2);
     throw e;
   }
   const optimizer = makeOptimizer(tf, settings, loaded.kernels);
@@ -617,10 +565,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   if (state) {
     const bytes = await readFile(join(opts.outDir!, CHECKPOINT_BIN)).catch((e: Error) => {
-      throw new TrainError(`cannot read ${join(opts.outDir!, CHECKPOINT_BIN)}: ${e.message}`, 'E4006', 2);
+      throw fail('BadModelDir', `cannot read ${join(opts.outDir!, CHECKPOINT_BIN)}: ${e.message}`, { file: join(opts.outDir!, CHECKPOINT_BIN) });
     });
-    const corrupt = (e: unknown): TrainError =>
-      new TrainError(`cannot resume from ${opts.outDir}: ${(e as Error).message}`, 'E4006', 2, 'start a new run without --resume (or in another folder)');
+    const corrupt = (e: unknown): RnncError =>
+      fail('BadModelDir', `cannot resume from ${opts.outDir}: ${reasonOf(e)}`, { help: 'start a new run without --resume (or in another folder)' });
     let w: ReturnType<typeof bytesToTensors>;
     try {
       w = bytesToTensors(tf, bytes, state.weights);
@@ -735,9 +683,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         [CHECKPOINT_JSON]: `${JSON.stringify(checkpoint)}\n`,
         [CHECKPOINT_BIN]: Buffer.concat([last.bytes, opt.bytes]),
       });
-    } catch (e) {
-      if (e instanceof ModelIoError) throw new TrainError(e.message, 'E4002', 2);
-      throw e;
     } finally {
       if (bestWeights) setWeightValues(tf, model, current);
     }
@@ -892,47 +837,24 @@ export async function loadTrained(dir: string, runtime: RuntimeOptions = {}): Pr
     () => 'missing',
   );
   if (kind !== 'folder') {
-    throw new TrainError(
-      kind === 'missing' ? `no model folder ${dir}` : `${dir} is a file, not a model folder`,
-      'E4006',
-      2,
-      'give the folder that `rnnc train -o DIR` wrote (it holds model.json, weights.bin and vocab.json)',
-    );
+    throw fail('BadModelDir', kind === 'missing' ? `no model folder ${dir}` : `${dir} is a file, not a model folder`, { help: 'give the folder that `rnnc train -o DIR` wrote (it holds model.json, weights.bin and vocab.json)' });
   }
-  let vocab: Vocab;
-  try {
-    vocab = Vocab.fromJSON(await readJson(join(dir, VOCAB_JSON), `not a trained rnnc model (no ${VOCAB_JSON})`));
-  } catch (e) {
-    if (e instanceof VocabError) throw new TrainError(`${join(dir, VOCAB_JSON)}: ${e.message}`, 'E4006', 2);
-    throw e;
-  }
-  if (vocab.maxlen === undefined) throw new TrainError(`${join(dir, VOCAB_JSON)} has no maxlen`, 'E4006', 2);
-  let loaded: LoadedTf;
-  try {
-    loaded = await loadTf(runtime);
-  } catch (e) {
-    if (e instanceof BackendError) throw new TrainError(e.message, 'E4003', 2, e.help);
-    throw e;
-  }
-  let model: Tf.LayersModel;
-  try {
-    model = await loadModel(loaded.tf, dir);
-  } catch (e) {
-    if (e instanceof ModelIoError) throw new TrainError(e.message, 'E4006', 2);
-    throw e;
-  }
+  const vocab = await readVocab(join(dir, VOCAB_JSON), `not a trained rnnc model (no ${VOCAB_JSON})`);
+  if (vocab.maxlen === undefined) throw fail('BadModelDir', `${join(dir, VOCAB_JSON)} has no maxlen`);
+  const loaded = await loadTf(runtime);
+  const model = await loadModel(loaded.tf, dir);
   // vocab.json and the model must belong together: an id past the embedding's rows would fail
   // inside tfjs's gather, mid-prediction.
   const rows = Number(model.layers[0]?.getConfig()['inputDim']);
   if (Number.isInteger(rows) && vocab.size > rows) {
     model.dispose();
-    throw new TrainError(`${dir}: vocab.json has ${formatCount(vocab.size)} ids but the model's embedding has ${formatCount(rows)} rows: they are not from one training run`, 'E4006', 2);
+    throw fail('BadModelDir', `${dir}: vocab.json has ${formatCount(vocab.size)} ids but the model's embedding has ${formatCount(rows)} rows: they are not from one training run`);
   }
   const width = model.outputs[0]!.shape[1];
   const head: HeadKind = width === 1 ? 'sigmoid' : 'softmax';
   const expected = head === 'sigmoid' ? 2 : width;
   if (vocab.labels.length !== expected) {
-    throw new TrainError(`${dir}: the model has ${width} output${width === 1 ? '' : 's'} but vocab.json lists ${vocab.labels.length} labels`, 'E4006', 2);
+    throw fail('BadModelDir', `${dir}: the model has ${width} output${width === 1 ? '' : 's'} but vocab.json lists ${vocab.labels.length} labels`);
   }
   return { tf: loaded.tf, model, vocab, head, ...prepareModel(loaded, model) };
 }

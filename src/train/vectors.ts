@@ -1,3 +1,4 @@
+import { fail, RnncError } from '../diagnostics/error.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -11,20 +12,12 @@ export type ConcreteVectorFormat = Exclude<VectorFormat, 'auto'>;
 
 export type VectorsErrorKind = 'missing' | 'io' | 'format' | 'dim' | 'ragged' | 'number' | 'truncated';
 
-/** A vectors file that cannot be used. `line` is 1-based (text formats) when the problem has one. */
-export class VectorsError extends Error {
-  override readonly name = 'VectorsError';
-  /** Diagnostic code from `src/diagnostics/codes.ts`: E4001 cannot read, E4004 bad vectors file. */
-  readonly code: 'E4001' | 'E4004';
-  constructor(
-    message: string,
-    readonly kind: VectorsErrorKind,
-    readonly path: string,
-    readonly line?: number,
-  ) {
-    super(message);
-    this.code = kind === 'missing' || kind === 'io' ? 'E4001' : 'E4004';
-  }
+/**
+ * A vectors file that cannot be used: CannotRead (E4001) when it is missing or unreadable,
+ * BadVectors (E4004) otherwise. `line` is 1-based (text formats) when the problem has one.
+ */
+export function vectorsError(message: string, kind: VectorsErrorKind, path: string, line?: number): RnncError {
+  return fail(kind === 'missing' || kind === 'io' ? 'CannotRead' : 'BadVectors', message, { file: path, ...(line !== undefined ? { line } : {}) });
 }
 
 /** What the first line(s) of a vectors file say. `count` only for formats with a header. */
@@ -38,7 +31,7 @@ export interface LoadVectorsOptions {
   format?: VectorFormat;
   /** Row for vocabulary words with no vector (and for the unknown-word id 1); default 'zeros'. */
   oov?: OovPolicy;
-  /** The embedding's output_dim; a file with another dimension is a VectorsError. */
+  /** The embedding's output_dim; a file with another dimension is a BadVectors error. */
   expectedDim?: number;
   /** Seed for the 'random' policy (default 0). */
   seed?: number;
@@ -71,7 +64,7 @@ const MAX_WORD_BYTES = 1 << 16;
 
 /**
  * Reads only the start of a vectors file (cheap; for the checker) and returns the vector dimension.
- * Throws VectorsError if the file is missing or its start is not a vectors file.
+ * Throws an RnncError (see `vectorsError`) if the file is missing or its start is not a vectors file.
  */
 export async function readVectorsDim(path: string, format: VectorFormat = 'auto'): Promise<number> {
   return (await readVectorsHeader(path, format)).dim;
@@ -112,7 +105,7 @@ export async function loadVectors(
   const { header, dataStart } = sniff(path, sample, size, opts.format ?? 'auto');
   const dim = header.dim;
   if (opts.expectedDim !== undefined && opts.expectedDim !== dim) {
-    throw new VectorsError(
+    throw vectorsError(
       `${path} has ${dim}-dimensional vectors, but the embedding has output_dim ${opts.expectedDim}`,
       'dim',
       path,
@@ -230,11 +223,11 @@ function readSample(path: string): { sample: Buffer; size: number } {
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw new VectorsError(`${path} is not a file`, 'missing', path);
+    if (!st.isFile()) throw vectorsError(`${path} is not a file`, 'missing', path);
     size = st.size;
   } catch (e) {
-    if (e instanceof VectorsError) throw e;
-    throw new VectorsError(`vectors file not found: ${path}`, 'missing', path);
+    if (e instanceof RnncError) throw e;
+    throw vectorsError(`vectors file not found: ${path}`, 'missing', path);
   }
   try {
     const fd = openSync(path, 'r');
@@ -245,7 +238,7 @@ function readSample(path: string): { sample: Buffer; size: number } {
       closeSync(fd);
     }
   } catch (e) {
-    throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+    throw vectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
   }
 }
 
@@ -255,16 +248,16 @@ function sniff(
   size: number,
   requested: VectorFormat,
 ): { header: VectorsHeader; dataStart: number } {
-  if (sample.length === 0) throw new VectorsError(`${path} is empty`, 'format', path);
+  if (sample.length === 0) throw vectorsError(`${path} is empty`, 'format', path);
   if (sample[0] === 0x1f && sample[1] === 0x8b) {
-    throw new VectorsError(`${path} is gzip-compressed; decompress it first (gunzip)`, 'format', path);
+    throw vectorsError(`${path} is gzip-compressed; decompress it first (gunzip)`, 'format', path);
   }
   if (sample[0] === 0x50 && sample[1] === 0x4b && sample[2] === 0x03 && sample[3] === 0x04) {
-    throw new VectorsError(`${path} is a zip archive; extract the vectors file from it first`, 'format', path);
+    throw vectorsError(`${path} is a zip archive; extract the vectors file from it first`, 'format', path);
   }
   const nl = sample.indexOf(0x0a);
   if (nl < 0 && sample.length < size) {
-    throw new VectorsError(`${path}: first line is longer than ${SAMPLE_BYTES} bytes; not a vectors file`, 'format', path);
+    throw vectorsError(`${path}: first line is longer than ${SAMPLE_BYTES} bytes; not a vectors file`, 'format', path);
   }
   const firstEnd = nl < 0 ? sample.length : nl;
   const first = sample.toString('latin1', 0, firstEnd).trim();
@@ -274,9 +267,9 @@ function sniff(
   if (m) {
     const count = Number(m[1]);
     const dim = Number(m[2]);
-    if (dim < 1) throw new VectorsError(`${path}: header "${first}" gives dimension 0`, 'format', path, 1);
+    if (dim < 1) throw vectorsError(`${path}: header "${first}" gives dimension 0`, 'format', path, 1);
     if (requested === 'glove') {
-      throw new VectorsError(
+      throw vectorsError(
         `${path}: first line "${first}" is a word2vec/fastText header (count dim), but the format is glove; ` +
           `use word2vec, fasttext or auto`,
         'format',
@@ -293,7 +286,7 @@ function sniff(
   }
 
   if (requested === 'word2vec' || requested === 'fasttext' || requested === 'word2vec-binary') {
-    throw new VectorsError(
+    throw vectorsError(
       `${path}: expected a header line "count dim" for ${requested}, found "${first.slice(0, 60)}"`,
       'format',
       path,
@@ -301,12 +294,12 @@ function sniff(
     );
   }
   if (sample.subarray(0, firstEnd).includes(0)) {
-    throw new VectorsError(`${path}: binary data without a word2vec header; not a vectors file`, 'format', path, 1);
+    throw vectorsError(`${path}: binary data without a word2vec header; not a vectors file`, 'format', path, 1);
   }
   const fields = first.split(/[ \t]+/);
   const dim = fields.length - 1;
   if (dim < 1 || !fields.slice(1).every(isNumber)) {
-    throw new VectorsError(
+    throw vectorsError(
       `${path}: first line is neither a "count dim" header nor "word v1 v2 …"; not a vectors file`,
       'format',
       path,
@@ -367,7 +360,7 @@ async function* chunks(path: string, start: number, progress?: (n: number) => vo
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+    throw vectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
   }
   try {
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -377,7 +370,7 @@ async function* chunks(path: string, start: number, progress?: (n: number) => vo
       try {
         ({ bytesRead } = await fh.read(buf, 0, buf.length, position));
       } catch (e) {
-        throw new VectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
+        throw vectorsError(`cannot read ${path}: ${(e as Error).message}`, 'io', path);
       }
       if (bytesRead === 0) return;
       position += bytesRead;
@@ -435,7 +428,7 @@ async function scanText(
       const fields = decodeWord(buf.subarray(wordStart, end)).split(/[ \t]+/).filter((f) => f !== '');
       const extra = fields.slice(1, fields.length - dim);
       if (n < dim || extra.every(isNumber)) {
-        throw new VectorsError(
+        throw vectorsError(
           `${path}:${lineNo}: expected a word and ${dim} numbers, found ${n} number${n === 1 ? '' : 's'} after the word`,
           'ragged',
           path,
@@ -451,7 +444,7 @@ async function scanText(
     for (let j = 0; j < dim; j++) {
       const v = Number(numbers[j]);
       if (!Number.isFinite(v)) {
-        throw new VectorsError(`${path}:${lineNo}: ${JSON.stringify(numbers[j])} is not a number`, 'number', path, lineNo);
+        throw vectorsError(`${path}:${lineNo}: ${JSON.stringify(numbers[j])} is not a number`, 'number', path, lineNo);
       }
       values[j] = v;
     }
@@ -480,7 +473,7 @@ async function scanText(
   }
   if (carry) line(carry, 0, carry.length);
   if (header.count !== undefined && entries < header.count) {
-    throw new VectorsError(
+    throw vectorsError(
       `${path}: header says ${header.count} vectors, but the file ends after ${entries} (truncated?)`,
       'truncated',
       path,
@@ -513,7 +506,7 @@ async function scanBinary(
     const sp = buf.subarray(0, limit).indexOf(SPACE, i);
     if (sp < 0) {
       if (limit - i > MAX_WORD_BYTES) {
-        throw new VectorsError(`${path}: no word found at byte ${bufOffset + i}; not word2vec binary`, 'format', path);
+        throw vectorsError(`${path}: no word found at byte ${bufOffset + i}; not word2vec binary`, 'format', path);
       }
       return -1;
     }
@@ -556,7 +549,7 @@ async function scanBinary(
     offset += chunk.length;
   }
   if (entries < count) {
-    throw new VectorsError(
+    throw vectorsError(
       `${path}: header says ${count} vectors, but the file ends inside entry ${entries + 1} (truncated?)`,
       'truncated',
       path,

@@ -1,3 +1,4 @@
+import { fail, RnncError } from '../diagnostics/error.js';
 import { Tokenizer, type TokenizerOptions } from './tokenizer.js';
 import { formatCount } from '../util/numbers.js';
 import { MAX_MAXLEN } from '../limits.js';
@@ -76,9 +77,9 @@ export interface Coverage {
   typeRate: number;
 }
 
-/** A malformed vocab.json, or a request the vocabulary cannot serve. */
-export class VocabError extends Error {
-  override readonly name = 'VocabError';
+/** A malformed vocab.json: the vocabulary belongs to a model folder (E4006). */
+function vocabError(message: string): RnncError {
+  return fail('BadModelDir', message);
 }
 
 export interface VocabOptions extends Partial<SequenceOptions> {
@@ -101,12 +102,12 @@ export class Vocab {
 
   constructor(words: readonly string[], options: VocabOptions = {}) {
     if (words[PAD_ID] !== PAD_TOKEN || words[OOV_ID] !== OOV_TOKEN) {
-      throw new VocabError(`a vocabulary must start with "${PAD_TOKEN}" (id 0) and "${OOV_TOKEN}" (id 1)`);
+      throw vocabError(`a vocabulary must start with "${PAD_TOKEN}" (id 0) and "${OOV_TOKEN}" (id 1)`);
     }
     this.words = Object.freeze([...words]);
     this.ids = new Map();
     words.forEach((w, i) => {
-      if (this.ids.has(w)) throw new VocabError(`word ${JSON.stringify(w)} appears twice (ids ${this.ids.get(w)} and ${i})`);
+      if (this.ids.has(w)) throw vocabError(`word ${JSON.stringify(w)} appears twice (ids ${this.ids.get(w)} and ${i})`);
       this.ids.set(w, i);
     });
     this.tokenizer = new Tokenizer(options.tokenizer);
@@ -128,7 +129,8 @@ export class Vocab {
    */
   static build(texts: Iterable<string>, options: BuildVocabOptions): Vocab {
     if (!Number.isInteger(options.size) || options.size < 2) {
-      throw new VocabError(`vocabulary size must be an integer ≥ 2 (padding and unknown ids), got ${options.size}`);
+      // The checked IR guarantees this (embed's vocabulary is at least 2): a bug, not bad input.
+      throw new RangeError(`vocabulary size must be an integer ≥ 2 (padding and unknown ids), got ${options.size}`);
     }
     const minCount = options.minCount ?? 1;
     const tokenizer = new Tokenizer(options.tokenizer);
@@ -244,26 +246,26 @@ export class Vocab {
     return json;
   }
 
-  /** Reads what `toJSON` wrote (parsed JSON); throws VocabError naming the first bad field. */
+  /** Reads what `toJSON` wrote (parsed JSON); throws BadModelDir (E4006) naming the first bad field. */
   static fromJSON(json: unknown): Vocab {
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new VocabError('vocab.json must hold an object');
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw vocabError('vocab.json must hold an object');
     const o = json as Record<string, unknown>;
-    if (o.format !== VOCAB_FORMAT) throw new VocabError(`vocab.json: "format" must be "${VOCAB_FORMAT}"`);
-    if (o.version !== VOCAB_VERSION) throw new VocabError(`vocab.json: unsupported version ${JSON.stringify(o.version)} (expected ${VOCAB_VERSION})`);
+    if (o.format !== VOCAB_FORMAT) throw vocabError(`vocab.json: "format" must be "${VOCAB_FORMAT}"`);
+    if (o.version !== VOCAB_VERSION) throw vocabError(`vocab.json: unsupported version ${JSON.stringify(o.version)} (expected ${VOCAB_VERSION})`);
     const strings = (v: unknown, field: string): string[] => {
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new VocabError(`vocab.json: "${field}" must be an array of strings`);
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw vocabError(`vocab.json: "${field}" must be an array of strings`);
       return v as string[];
     };
     const t = o.tokenizer;
-    if (typeof t !== 'object' || t === null) throw new VocabError('vocab.json: "tokenizer" must be an object');
+    if (typeof t !== 'object' || t === null) throw vocabError('vocab.json: "tokenizer" must be an object');
     const tok = t as Record<string, unknown>;
-    if (typeof tok.lowercase !== 'boolean') throw new VocabError('vocab.json: "tokenizer.lowercase" must be a boolean');
-    if (typeof tok.tokenPattern !== 'string') throw new VocabError('vocab.json: "tokenizer.tokenPattern" must be a string');
+    if (typeof tok.lowercase !== 'boolean') throw vocabError('vocab.json: "tokenizer.lowercase" must be a boolean');
+    if (typeof tok.tokenPattern !== 'string') throw vocabError('vocab.json: "tokenizer.tokenPattern" must be a string');
     const side = (v: unknown, field: string): 'pre' | 'post' => {
-      if (v !== 'pre' && v !== 'post') throw new VocabError(`vocab.json: "${field}" must be "pre" or "post"`);
+      if (v !== 'pre' && v !== 'post') throw vocabError(`vocab.json: "${field}" must be "pre" or "post"`);
       return v;
     };
-    if (o.maxlen !== undefined && typeof o.maxlen !== 'number') throw new VocabError('vocab.json: "maxlen" must be a number');
+    if (o.maxlen !== undefined && typeof o.maxlen !== 'number') throw vocabError('vocab.json: "maxlen" must be a number');
     const options: VocabOptions = {
       tokenizer: { lowercase: tok.lowercase, tokenPattern: tok.tokenPattern },
       labels: strings(o.labels, 'labels'),
@@ -271,16 +273,17 @@ export class Vocab {
       truncating: side(o.truncating, 'truncating'),
     };
     if (typeof o.maxlen === 'number') options.maxlen = o.maxlen;
+    const words = strings(o.words, 'words');
     try {
-      return new Vocab(strings(o.words, 'words'), options);
+      return new Vocab(words, options);
     } catch (e) {
-      if (e instanceof VocabError) throw new VocabError(`vocab.json: ${e.message}`);
-      throw new VocabError(`vocab.json: ${(e as Error).message}`);
+      if (e instanceof RnncError) throw vocabError(`vocab.json: ${e.message}`);
+      throw e;
     }
   }
 
   private requireMaxlen(maxlen: number | undefined): number {
-    if (maxlen === undefined) throw new VocabError('encode needs a maxlen (none given and the vocabulary has none)');
+    if (maxlen === undefined) throw vocabError('encode needs a maxlen (none given and the vocabulary has none)');
     checkMaxlen(maxlen);
     return maxlen;
   }
@@ -295,7 +298,7 @@ export class Vocab {
 }
 
 function checkMaxlen(maxlen: number): void {
-  if (!Number.isInteger(maxlen) || maxlen < 1) throw new VocabError(`maxlen must be a positive integer, got ${maxlen}`);
+  if (!Number.isInteger(maxlen) || maxlen < 1) throw vocabError(`maxlen must be a positive integer, got ${maxlen}`);
   // A vocab.json from disk is not trusted: a huge maxlen would allocate gigabytes per batch.
-  if (maxlen > MAX_MAXLEN) throw new VocabError(`maxlen must be at most ${formatCount(MAX_MAXLEN)}, got ${formatCount(maxlen)}`);
+  if (maxlen > MAX_MAXLEN) throw vocabError(`maxlen must be at most ${formatCount(MAX_MAXLEN)}, got ${formatCount(maxlen)}`);
 }

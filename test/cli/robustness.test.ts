@@ -35,7 +35,7 @@ describe('-o naming a folder where a file is wanted', () => {
     const folder = join(parent, 'existing');
     mkdirSync(folder, { recursive: true });
     const r = await rnnc([...args, '-o', `${folder}/`]);
-    expect(r.stderr).toBe(`${prefix}: error[E4002]: cannot write ${folder}/: it is a folder; give a file name, e.g. ${join(`${folder}/`, example)}\n`);
+    expect(r.stderr).toBe(`${prefix}: error[E4002]: cannot write ${folder}/: it is a folder\n  = help: give a file name, e.g. ${join(`${folder}/`, example)}\n`);
     expect(r.code).toBe(2);
     expect(readdirSync(parent)).toEqual(['existing']);
     expect(readdirSync(folder)).toEqual([]);
@@ -81,7 +81,7 @@ describe('training edge cases', () => {
     expect(ok.code).toBe(0);
     const stock = await rnnc(['train', spec, '--maxlen', '1', '--epochs', '1', '-o', join(dir, 'ml1-stock'), '--quiet', '--kernels', 'stock']);
     expect(stock.stderr).toContain(
-      "rnnc train: error[E4007]: maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences\n  = help: drop --kernels stock, or use a maxlen of 2 or more\n",
+      "rnnc train: error[E3026]: maxlen 1 without a padding mask needs the fused kernels: tfjs-layers' own recurrent layers cannot train on one-step sequences\n  = help: drop --kernels stock, or use a maxlen of 2 or more\n",
     );
     expect(stock.code).toBe(1);
   });

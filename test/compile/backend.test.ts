@@ -8,7 +8,8 @@ import type * as Tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { BackendError, loadTf, registerKernelFixes, unsortedSegmentSumKernel } from '../../src/compile/backend.js';
+import { RnncError } from '../../src/diagnostics/error.js';
+import { loadTf, registerKernelFixes, unsortedSegmentSumKernel } from '../../src/compile/backend.js';
 import { buildModel } from '../../src/compile/layers.js';
 import type { Program } from '../../src/ir/types.js';
 import { bi, cell, dense, embed, program } from './helpers.js';
@@ -88,16 +89,15 @@ describe('loadTf backend selection', () => {
     expect(loaded.tf.getBackend()).toBe('wasm');
   });
 
-  it('explicit node without tfjs-node: BackendError (E4003) with a help line', async () => {
+  it('explicit node without tfjs-node: BackendUnavailable (E4003) with a help line', async () => {
     const err = await loadTf({ backend: 'node', importNode: absent }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BackendError);
-    const e = err as BackendError;
-    expect(e.backend).toBe('node');
-    expect(e.name).toBe('BackendError');
+    expect(err).toBeInstanceOf(RnncError);
+    const e = err as RnncError;
+    expect(e.code).toBe('E4003');
     expect(e.message).toBe(
       "backend `node` unavailable: @tensorflow/tfjs-node could not be loaded (Cannot find package '@tensorflow/tfjs-node' imported from backend.js)",
     );
-    expect(e.help).toMatch(/--backend wasm/);
+    expect(e.diagnostic.help).toMatch(/--backend wasm/);
   });
 
   it('importing src/compile loads no tfjs (only calling loadTf does)', async () => {

@@ -5,7 +5,8 @@ import type * as Tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/compile/backend.js';
 import { buildModel, countParams } from '../../src/compile/layers.js';
-import { loadModel, ModelIoError, saveModel } from '../../src/compile/save.js';
+import { loadModel, saveModel } from '../../src/compile/save.js';
+import { RnncError } from '../../src/diagnostics/error.js';
 import type { Program } from '../../src/ir/types.js';
 import { bi, cell, dense, embed, program } from './helpers.js';
 
@@ -152,9 +153,9 @@ describe('atomic save', () => {
     // model.json and weights.bin are written into the temp dir before the bad extra fails.
     const unserializable = { not: 'bytes' } as unknown as string;
     const err = await saveModel(buildModel(tf, biModel), dir, { 'spec.json': 'second', 'vocab.json': unserializable }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelIoError);
-    expect((err as ModelIoError).codeName).toBe('CannotWrite');
-    expect((err as ModelIoError).message).toMatch(/^cannot write model to `.*model`: /);
+    expect(err).toBeInstanceOf(RnncError);
+    expect((err as RnncError).codeName).toBe('CannotWrite');
+    expect((err as RnncError).message).toMatch(/^cannot write model to `.*model`: /);
 
     expect(await readdir(parent)).toEqual(['model']);
     expect(await readFile(join(dir, 'spec.json'), 'utf8')).toBe('first');
@@ -165,7 +166,7 @@ describe('atomic save', () => {
   it('a failed first save creates no directory at all', async () => {
     const parent = await freshParent();
     const bad = { 'x.json': 42 as unknown as string };
-    await expect(saveModel(buildModel(tf, biModel), join(parent, 'model'), bad)).rejects.toBeInstanceOf(ModelIoError);
+    await expect(saveModel(buildModel(tf, biModel), join(parent, 'model'), bad)).rejects.toBeInstanceOf(RnncError);
     expect(await readdir(parent)).toEqual([]);
   });
 
@@ -201,9 +202,9 @@ describe('atomic save', () => {
 describe('loadModel errors', () => {
   const loadError = async (dir: string) => {
     const err = await loadModel(tf, dir).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ModelIoError);
-    expect((err as ModelIoError).codeName).toBe('BadModelDir');
-    return (err as ModelIoError).message;
+    expect(err).toBeInstanceOf(RnncError);
+    expect((err as RnncError).codeName).toBe('BadModelDir');
+    return (err as RnncError).message;
   };
   const savedDir = async () => {
     const dir = join(await freshParent(), 'model');

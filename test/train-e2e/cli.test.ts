@@ -209,7 +209,7 @@ describe('Ctrl-C and --resume through the CLI', () => {
 
     const changed = await rnnc(['train', spec, '-o', out, '--epochs', String(next + 1), '--lr', '0.01', '--resume', '--batch', '16']);
     expect(changed.code).toBe(2);
-    expect(changed.stderr).toContain('error[E4006]: cannot change batch when resuming: the checkpoint was trained with batch = 32, not 16\n  = help: drop --batch or start a new run in another directory');
+    expect(changed.stderr).toContain('error[E4008]: cannot change batch when resuming: the checkpoint was trained with batch = 32, not 16\n  = help: drop --batch or start a new run in another directory');
   });
 });
 
@@ -245,7 +245,7 @@ describe('rnnc data fetch', () => {
     expect(r.stderr).toContain(`imdb is in ${join(cache, 'aclImdb')} (train: 2 reviews)`);
     const bad = await rnnc(['data', 'fetch', 'imdb', '--cache', join(dir, 'cache2'), '--url', `${base}/imdb.tar.gz`, '--sha256', '0'.repeat(64)]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`rnnc data fetch: error[E4001]: checksum mismatch for ${base}/imdb.tar.gz`);
+    expect(bad.stderr).toContain(`rnnc data fetch: error[E4010]: checksum mismatch for ${base}/imdb.tar.gz`);
     const missing = await rnnc(['data', 'fetch', 'imdb', '--cache', join(dir, 'cache3'), '--url', `${base}/gone.tar.gz`, '--sha256', sha]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('HTTP 404');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { embeddingToVec, readStoredEmbedding } from '../../src/train/embedding-init.js';
-import { evaluate, loadTrained, predictProbabilities, TrainError } from '../../src/train/trainer.js';
+import { evaluate, loadTrained, predictProbabilities } from '../../src/train/trainer.js';
+import { RnncError } from '../../src/diagnostics/error.js';
 import { loadVectors } from '../../src/train/vectors.js';
 import { Vocab } from '../../src/train/vocab.js';
 import { rejection } from '../fixtures.js';
@@ -75,14 +76,15 @@ describe('checkpoints and --resume', () => {
     const { program } = specIn(dir, 'small.rnn', SMALL);
     const out = join(dir, 'refuse');
     (await trainIn(program, dir, data, { outDir: out, settings: quickSettings({ epochs: 1 }) })).model.dispose();
-    const e1 = await rejection(trainIn(program, dir, data, { outDir: out, resume: true, settings: quickSettings({ lr: 0.01 }) }), TrainError);
+    const e1 = await rejection(trainIn(program, dir, data, { outDir: out, resume: true, settings: quickSettings({ lr: 0.01 }) }), RnncError);
+    expect(e1.codeName).toBe('ResumeMismatch');
     expect(e1.message).toBe('cannot change lr when resuming: the checkpoint was trained with lr = 0.001, not 0.01');
-    const e2 = await rejection(trainIn(program, dir, demoSlice(500), { outDir: out, resume: true }), TrainError);
+    const e2 = await rejection(trainIn(program, dir, demoSlice(500), { outDir: out, resume: true }), RnncError);
     expect(e2.message).toContain('the data differs');
     const other = specIn(dir, 'other.rnn', 'embed(16, vocab: 300) |> gru(4) |> dense(1)\n').program;
-    const e3 = await rejection(trainIn(other, dir, data, { outDir: out, resume: true }), TrainError);
+    const e3 = await rejection(trainIn(other, dir, data, { outDir: out, resume: true }), RnncError);
     expect(e3.message).toContain("the spec's model differs");
-    const e4 = await rejection(trainIn(program, dir, data, { outDir: join(dir, 'nothing-here'), resume: true }), TrainError);
+    const e4 = await rejection(trainIn(program, dir, data, { outDir: join(dir, 'nothing-here'), resume: true }), RnncError);
     expect(e4.message).toMatch(/^no checkpoint to resume from: .*checkpoint\.json does not exist$/);
   });
 
@@ -162,14 +164,14 @@ describe('labels and heads', () => {
   it('data whose labels do not fit the head is refused before training', async () => {
     const three = demoSlice(100).map((e, i) => ({ ...e, label: String(i % 3) }));
     const { program } = specIn(dir, 'small.rnn', SMALL);
-    const e = await rejection(trainIn(program, dir, three), TrainError);
+    const e = await rejection(trainIn(program, dir, three), RnncError);
     expect(e.message).toBe('the data has 3 labels: "0", "1", "2", but the model\'s head `dense(1)` is binary (two labels)');
-    expect(e.exit).toBe(1);
+    expect(e.codeName).toBe('BadData');
     const one = demoSlice(50).map((x) => ({ ...x, label: 'pos' }));
-    expect((await rejection(trainIn(program, dir, one), TrainError)).message).toBe('the training data has only one label: "pos"; a classifier needs at least two');
+    expect((await rejection(trainIn(program, dir, one), RnncError)).message).toBe('the training data has only one label: "pos"; a classifier needs at least two');
     const { program: softmax } = specIn(dir, 'four.rnn', 'embed(8, vocab: 300) |> gru(4) |> dense(4)\n');
-    expect((await rejection(trainIn(softmax, dir, three), TrainError)).message).toContain("but the model's head `dense(4)` has 4 classes");
-    const bce = await rejection(trainIn(softmax, dir, three, { settings: quickSettings({ loss: 'binary_crossentropy' }) }), TrainError);
+    expect((await rejection(trainIn(softmax, dir, three), RnncError)).message).toContain("but the model's head `dense(4)` has 4 classes");
+    const bce = await rejection(trainIn(softmax, dir, three, { settings: quickSettings({ loss: 'binary_crossentropy' }) }), RnncError);
     expect(bce.message).toBe('the data has 3 labels: "0", "1", "2", but the model\'s head `dense(4)` has 4 classes');
   });
 });
@@ -237,7 +239,7 @@ describe('pretrained embeddings', () => {
 
   it('a missing source model is a clear error', async () => {
     const { program } = specIn(dir, 'gone.rnn', 'embed(16, from: "no-such-model", vocab: 300) |> gru(8) |> dense(1)\n');
-    const e = await rejection(trainIn(program, dir, data), TrainError);
+    const e = await rejection(trainIn(program, dir, data), RnncError);
     expect(e.message).toMatch(/no-such-model: not a trained rnnc model \(.*vocab\.json is missing\)$/);
   });
 });

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../src/cli/args.js';
-import { ProgressPrinter } from '../../src/cli/commands/train.js';
+import { ProgressPrinter } from '../../src/cli/progress.js';
+import { RnncError } from '../../src/diagnostics/error.js';
 import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/train/demo-data.js';
 import { computeMetrics, crossEntropy, formatMetrics } from '../../src/train/metrics.js';
 import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/util/random.js';
 import { DEFAULT_SETTINGS, effectiveSettings, SETTINGS_OPTIONS, settingsFromArgs } from '../../src/train/settings.js';
 import { tokenize } from '../../src/train/tokenizer.js';
-import { headOf, seededSplit, TrainError } from '../../src/train/trainer.js';
+import { headOf, seededSplit } from '../../src/train/trainer.js';
 import { programOf } from '../helpers.js';
 
 const flags = (...argv: string[]) => settingsFromArgs(parseArgs(argv, [...SETTINGS_OPTIONS, { name: 'vocab', value: 'int', help: '' }]));
@@ -158,7 +159,7 @@ describe('heads', () => {
   it('sigmoid for dense(1), softmax for dense(N); anything else is refused', () => {
     expect(headOf(programOf('embed(8, vocab: 50) |> gru(4) |> dense(1)').program)).toEqual({ kind: 'sigmoid', units: 1 });
     expect(headOf(programOf('embed(8, vocab: 50) |> gru(4) |> dense(3)').program)).toEqual({ kind: 'softmax', units: 3 });
-    expect(() => headOf(programOf('embed(8, vocab: 50) |> gru(4) |> dense(1, relu)').program)).toThrow(TrainError);
+    expect(() => headOf(programOf('embed(8, vocab: 50) |> gru(4) |> dense(1, relu)').program)).toThrow(RnncError);
     expect(() => headOf(programOf('embed(8, vocab: 50) |> gru(4)').program)).toThrow('does not end with a `dense` classifier head');
   });
 });

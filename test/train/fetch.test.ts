@@ -6,7 +6,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, defaultCacheDir, extractTarGz, FetchError, fetchDataset, renderProgress, type FetchOptions } from '../../src/train/fetch.js';
+import { RnncError } from '../../src/diagnostics/error.js';
+import { DATASETS, defaultCacheDir, extractTarGz, fetchDataset, renderProgress, type FetchOptions } from '../../src/train/fetch.js';
 import { readDataset } from '../../src/train/readers.js';
 import { paxPath, tar, tarGz, type TarEntry } from './helpers/tar-writer.js';
 import { rejection } from '../fixtures.js';
@@ -82,8 +83,8 @@ function freshCache(): string {
   return join(dir, `cache-${n++}`);
 }
 
-function fetchError(p: Promise<unknown>): Promise<FetchError> {
-  return rejection(p, FetchError);
+function fetchError(p: Promise<unknown>): Promise<RnncError> {
+  return rejection(p, RnncError);
 }
 
 describe('fetchDataset over a local HTTP server', () => {
@@ -138,7 +139,7 @@ describe('fetchDataset over a local HTTP server', () => {
     const url = `${base}/corrupt.tar.gz`;
     const e = await fetchError(fetchDataset('imdb', { cacheDir, url, sha256 }));
     const actual = createHash('sha256').update(corrupt).digest('hex');
-    expect(e.kind).toBe('checksum');
+    expect(e.codeName).toBe('BadArchive');
     expect(e.message).toBe(`checksum mismatch for ${url}: sha256 ${actual}, expected ${sha256}; the download is corrupt`);
     expect(existsSync(cacheDir)).toBe(false);
   });
@@ -148,7 +149,7 @@ describe('fetchDataset over a local HTTP server', () => {
     const url = `${base}/truncated.tar.gz`;
     const progress: number[] = [];
     const e = await fetchError(fetchDataset('imdb', { cacheDir, url, sha256, onProgress: (r) => progress.push(r) }));
-    expect(e.kind).toBe('network');
+    expect(e.codeName).toBe('DownloadFailed');
     expect(e.message).toMatch(new RegExp(`^download of ${url.replace(/[.]/g, '\\.')} failed after ${archive.length >> 1} bytes: `));
     expect(progress.at(-1)).toBe(archive.length >> 1);
     expect(existsSync(cacheDir)).toBe(false);
@@ -166,22 +167,22 @@ describe('fetchDataset over a local HTTP server', () => {
     const cacheDir = freshCache();
     const url = `${base}/aclImdb_v1.tar.gz`;
     const e = await fetchError(fetchDataset('imdb', { cacheDir, url, sha256, size: 84_125_825 }));
-    expect([e.kind, e.message]).toEqual(['size', `downloaded ${archive.length} bytes from ${url}, expected 84125825; try again`]);
+    expect([e.codeName, e.message]).toEqual(['DownloadFailed', `downloaded ${archive.length} bytes from ${url}, expected 84125825; try again`]);
     // Without sha256, a mirror is held to the official archive's checksum and size.
     const e2 = await fetchError(fetchDataset('imdb', { cacheDir, url }));
-    expect(e2.kind).toBe('size');
+    expect(e2.codeName).toBe('DownloadFailed');
     expect(existsSync(cacheDir)).toBe(false);
   });
 
   it('HTTP errors, redirect loops and refused connections', async () => {
     const cacheDir = freshCache();
     const e404 = await fetchError(fetchDataset('imdb', { cacheDir, url: `${base}/missing`, sha256 }));
-    expect([e404.kind, e404.message]).toEqual(['http', `download of ${base}/missing failed: HTTP 404`]);
+    expect([e404.codeName, e404.message]).toEqual(['DownloadFailed', `download of ${base}/missing failed: HTTP 404`]);
     const loop = await fetchError(fetchDataset('imdb', { cacheDir, url: `${base}/loop`, sha256 }));
-    expect([loop.kind, loop.message]).toEqual(['too-many-redirects', `too many redirects from ${base}/loop`]);
+    expect([loop.codeName, loop.message]).toEqual(['DownloadFailed', `too many redirects from ${base}/loop`]);
     // Port 1 on localhost: nothing listens there.
     const refused = await fetchError(fetchDataset('imdb', { cacheDir, url: 'http://127.0.0.1:1/x.tar.gz', sha256 }));
-    expect(refused.kind).toBe('network');
+    expect(refused.codeName).toBe('DownloadFailed');
     expect(refused.message).toMatch(/^cannot download http:\/\/127\.0\.0\.1:1\/x\.tar\.gz: .*ECONNREFUSED/);
     expect(existsSync(cacheDir)).toBe(false);
   });
@@ -198,16 +199,16 @@ describe('fetchDataset over a local HTTP server', () => {
         fetchImpl: async () => ({ status: 200, body: [bad], discard: () => undefined }),
       }),
     );
-    expect([e.kind, e.message]).toEqual([
-      'archive',
+    expect([e.codeName, e.message]).toEqual([
+      'BadArchive',
       'the archive from http://example.invalid/a.tar.gz does not contain aclImdb/train/pos, aclImdb/train/neg, aclImdb/test/pos, aclImdb/test/neg',
     ]);
     expect(existsSync(cacheDir)).toBe(false);
   });
 
-  it('unknown dataset names are a FetchError', async () => {
+  it('unknown dataset names are a DownloadFailed error', async () => {
     const e = await fetchError(fetchDataset('mnist' as 'imdb', { cacheDir: freshCache() }));
-    expect([e.kind, e.message]).toEqual(['unknown-dataset', 'unknown dataset "mnist" (known: imdb)']);
+    expect([e.codeName, e.message]).toEqual(['DownloadFailed', 'unknown dataset "mnist" (known: imdb)']);
   });
 });
 
@@ -226,7 +227,7 @@ describe('extractTarGz', () => {
     const dest = join(dir, `x-${n++}`, 'out');
     mkdirSync(dest, { recursive: true });
     const e = await fetchError(extractTarGz(archiveFile([{ name: 'ok.txt', data: 'fine' }, { name, data: 'pwned' }]), dest));
-    expect([e.kind, e.message]).toEqual(['unsafe-path', `refusing unsafe path in archive: ${JSON.stringify(name)}`]);
+    expect([e.codeName, e.message]).toEqual(['BadArchive', `refusing unsafe path in archive: ${JSON.stringify(name)}`]);
     expect(existsSync(join(dest, '..', 'evil.txt'))).toBe(false);
     expect(existsSync(join(dest, '..', '..', 'evil.txt'))).toBe(false);
   });
@@ -258,16 +259,16 @@ describe('extractTarGz', () => {
     const dest = mkdtempSync(join(dir, 'bad-'));
     const notGz = archiveFile(Buffer.from('plain text, not gzip'));
     const e1 = await fetchError(extractTarGz(notGz, dest));
-    expect(e1.kind).toBe('archive');
+    expect(e1.codeName).toBe('BadArchive');
     expect(e1.message).toMatch(/^.* is not a valid gzip file: /);
 
     const garbage = archiveFile(gzipSync(Buffer.alloc(1024, 0x41)));
     const e2 = await fetchError(extractTarGz(garbage, dest));
-    expect([e2.kind, e2.message]).toEqual(['archive', 'tar header checksum mismatch: the archive is corrupt or not a tar file']);
+    expect([e2.codeName, e2.message]).toEqual(['BadArchive', 'tar header checksum mismatch: the archive is corrupt or not a tar file']);
 
     const full = gzipSync(tar([{ name: 'f.txt', data: 'x'.repeat(2000) }]).subarray(0, 1024));
     const e3 = await fetchError(extractTarGz(archiveFile(full), dest));
-    expect([e3.kind, e3.message]).toEqual(['archive', 'tar archive ends inside an entry (truncated)']);
+    expect([e3.codeName, e3.message]).toEqual(['BadArchive', 'tar archive ends inside an entry (truncated)']);
   });
 });
 

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareLabels, DataError, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
+import { RnncError } from '../../src/diagnostics/error.js';
+import { compareLabels, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
 import { hasSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
@@ -11,8 +12,8 @@ function pairs(ds: Dataset): [string, string][] {
   return ds.examples.map((e) => [e.label, e.text]);
 }
 
-function dataError(p: Promise<unknown>): Promise<DataError> {
-  return rejection(p, DataError);
+function dataError(p: Promise<unknown>): Promise<RnncError> {
+  return rejection(p, RnncError);
 }
 
 describe('TSV', () => {
@@ -214,7 +215,6 @@ describe('pos/neg pair', () => {
   it('needs both files', async () => {
     const p = fixture('only.pos', 'x\n');
     const e = await dataError(readDataset(p));
-    expect(e.kind).toBe('missing');
     expect(e.code).toBe('E4001');
     expect(e.message).toBe(`${p} needs its partner ${p.slice(0, -4)}.neg (one example per line in each)`);
   });
@@ -224,7 +224,7 @@ describe('pos/neg pair', () => {
     mkdirSync(d);
     for (const f of ['a.pos', 'b.pos', 'a.neg']) writeFileSync(join(d, f), 'x\n');
     const e = await dataError(readDataset(d));
-    expect(e.kind).toBe('format');
+    expect(e.codeName).toBe('BadData');
     expect(e.message).toBe(
       `${d} is neither an aclImdb folder (train/pos, train/neg) nor a folder with exactly one *.pos and one *.neg file (found 2 and 1)`,
     );
@@ -297,8 +297,8 @@ describe('label-first lines', () => {
     const words = Array.from({ length: 300 }, (_, i) => `word${i} and more text`);
     const p = fixture('reviews.txt', words.join('\n'));
     const e = await dataError(readDataset(p));
-    expect([e.kind, e.message]).toEqual([
-      'format',
+    expect([e.codeName, e.message]).toEqual([
+      'BadData',
       `${p} does not look like "label text" lines: 300 different first words in 300 lines (is it unlabelled text?)`,
     ]);
   });
@@ -341,7 +341,7 @@ describe('lines longer than 1,000,000 characters (#8 case 9)', () => {
 
   it('a header line that long: the file cannot be read, and says why', async () => {
     const file = fixture('longheader.tsv', `${huge}\n1\tgood\n`);
-    const e = await rejection(readDataset(file), DataError);
+    const e = await rejection(readDataset(file), RnncError);
     expect(e.message).toBe(`${file}: its first line is longer than 1,000,000 characters, too long for a header`);
   });
 });
@@ -363,13 +363,13 @@ describe('errors', () => {
   it('missing file', async () => {
     const p = join(dir, 'nope.tsv');
     const e = await dataError(readDataset(p));
-    expect([e.kind, e.code, e.message]).toEqual(['missing', 'E4001', `data file not found: ${p}`]);
+    expect([e.location, e.code, e.message]).toEqual([{ file: p }, 'E4001', `data file not found: ${p}`]);
   });
 
   it('unknown format', async () => {
     const p = fixture('data.json', '[]');
     const e = await dataError(readDataset(p));
-    expect([e.kind, e.code]).toEqual(['format', 'E4007']);
+    expect(e.code).toBe('E4007');
     expect(e.message).toBe(
       `cannot tell the data format of ${p} from its name: expected .tsv, .csv, a .pos/.neg pair, an aclImdb folder, or .txt with "label text" lines`,
     );
@@ -392,7 +392,7 @@ describe('errors', () => {
   it('empty file', async () => {
     const p = fixture('e.csv', '');
     const e = await dataError(readDataset(p));
-    expect([e.kind, e.message]).toEqual(['empty', `${p} is empty (expected a header row)`]);
+    expect([e.codeName, e.message]).toEqual(['BadData', `${p} is empty (expected a header row)`]);
   });
 });
 

@@ -10,9 +10,9 @@ import {
   RANDOM_SCALE,
   readVectorsDim,
   readVectorsHeader,
-  VectorsError,
   type LoadVectorsOptions,
 } from '../../src/train/vectors.js';
+import { RnncError } from '../../src/diagnostics/error.js';
 import { hasSharedData, sharedFile } from './helpers/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
@@ -54,8 +54,8 @@ function row(m: Float32Array, id: number, dim: number): number[] {
   return [...m.subarray(id * dim, (id + 1) * dim)];
 }
 
-function vectorsError(p: Promise<unknown>): Promise<VectorsError> {
-  return rejection(p, VectorsError);
+function vectorsError(p: Promise<unknown>): Promise<RnncError> {
+  return rejection(p, RnncError);
 }
 
 function expectFixtureRows(m: Float32Array): void {
@@ -144,16 +144,16 @@ describe('errors', () => {
   it('dimension mismatch with the embedding', async () => {
     const p = fixture('d.txt', textLines(false));
     const e = await vectorsError(loadVectors(p, VOCAB, { expectedDim: 64 }));
-    expect([e.kind, e.code, e.message]).toEqual(['dim', 'E4004', `${p} has 3-dimensional vectors, but the embedding has output_dim 64`]);
+    expect([e.location, e.code, e.message]).toEqual([{ file: p }, 'E4004', `${p} has 3-dimensional vectors, but the embedding has output_dim 64`]);
   });
 
   it('a ragged line, with its line number', async () => {
     const p = fixture('r.txt', 'the 1 2 3\ncat 1 2 3\ndog 1 2\nfox 1 2 3\n');
     const e = await vectorsError(loadVectors(p, VOCAB));
-    expect([e.kind, e.line, e.message]).toEqual(['ragged', 3, `${p}:3: expected a word and 3 numbers, found 2 numbers after the word`]);
+    expect([e.codeName, e.location?.line, e.message]).toEqual(['BadVectors', 3, `${p}:3: expected a word and 3 numbers, found 2 numbers after the word`]);
     const q = fixture('r2.txt', '3 2\nthe 1 2\ncat 1 2 3\n');
     const e2 = await vectorsError(loadVectors(q, VOCAB));
-    expect([e2.line, e2.message]).toEqual([3, `${q}:3: expected a word and 2 numbers, found 3 numbers after the word`]);
+    expect([e2.location?.line, e2.message]).toEqual([3, `${q}:3: expected a word and 2 numbers, found 3 numbers after the word`]);
   });
 
   it('a word containing spaces (glove.840B) is not ragged', async () => {
@@ -165,23 +165,23 @@ describe('errors', () => {
   it('a value that is not a number', async () => {
     const p = fixture('nan.txt', 'the 1 2\ncat 1 x\n');
     const e = await vectorsError(loadVectors(p, VOCAB));
-    expect([e.kind, e.message]).toEqual(['number', `${p}:2: "x" is not a number`]);
+    expect([e.codeName, e.message]).toEqual(['BadVectors', `${p}:2: "x" is not a number`]);
   });
 
   it('truncated files', async () => {
     const bin = w2vBinary(VECS, 3);
     const p = fixture('t.bin', bin.subarray(0, bin.length - 7));
     const e = await vectorsError(loadVectors(p, VOCAB));
-    expect([e.kind, e.message]).toEqual(['truncated', `${p}: header says 6 vectors, but the file ends inside entry 6 (truncated?)`]);
+    expect([e.codeName, e.message]).toEqual(['BadVectors', `${p}: header says 6 vectors, but the file ends inside entry 6 (truncated?)`]);
     const q = fixture('t.txt', textLines(true).split('\n').slice(0, 4).join('\n'));
     const e2 = await vectorsError(loadVectors(q, VOCAB));
-    expect([e2.kind, e2.message]).toEqual(['truncated', `${q}: header says 6 vectors, but the file ends after 3 (truncated?)`]);
+    expect([e2.codeName, e2.message]).toEqual(['BadVectors', `${q}: header says 6 vectors, but the file ends after 3 (truncated?)`]);
   });
 
   it('missing, empty, compressed and non-vector files', async () => {
     const missing = join(dir, 'none.txt');
     const e = await vectorsError(readVectorsDim(missing));
-    expect([e.kind, e.code, e.message]).toEqual(['missing', 'E4001', `vectors file not found: ${missing}`]);
+    expect([e.location, e.code, e.message]).toEqual([{ file: missing }, 'E4001', `vectors file not found: ${missing}`]);
     const empty = fixture('e.txt', '');
     expect((await vectorsError(readVectorsDim(empty))).message).toBe(`${empty} is empty`);
     const gz = fixture('g.txt.gz', gzipSync(textLines(false)));

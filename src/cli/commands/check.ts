@@ -1,8 +1,8 @@
-import { hasErrors } from '../../diagnostics/types.js';
 import { appendAll } from '../../util/arrays.js';
 import { checkText } from '../../program.js';
 import { optString, type ParsedArgs } from '../args.js';
-import { checkOptions, EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE } from '../frontend.js';
+import { EXIT_OK, exitCodeFor } from '../exit.js';
+import { checkOptions } from '../frontend.js';
 import { countLine, jsonDiagnostics, loadSource, printDiagnostics, type Io } from '../io.js';
 import type { JsonDiagnostic } from '../../diagnostics/render.js';
 import type { Diagnostic } from '../../diagnostics/types.js';
@@ -17,8 +17,8 @@ export function runCheck(io: Io, args: ParsedArgs): number {
     const loaded = loadSource(file);
     const text = loaded.ok ? loaded.text : '';
     const ds = loaded.ok ? checkText(text, checkOptions(args, file)).diagnostics : [loaded.diagnostic];
-    if (!loaded.ok) exit = EXIT_USAGE;
-    else if (hasErrors(ds) && exit === EXIT_OK) exit = EXIT_SPEC_ERRORS;
+    // The worst exit over the files: 2 (a file that cannot be read) over 1 (errors in one).
+    exit = Math.max(exit, exitCodeFor(ds));
     appendAll(seen, ds);
     if (json) appendAll(all, jsonDiagnostics(file, text, ds));
     else printDiagnostics(io, file, text, ds, 'out');

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../train/demo-data.js';
-import { DATASETS, defaultCacheDir, FetchError, fetchDataset, renderProgress, type DatasetName } from '../../train/fetch.js';
+import { DATASETS, defaultCacheDir, fetchDataset, renderProgress, type DatasetName } from '../../train/fetch.js';
 import { readDataset } from '../../train/readers.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
-import { EXIT_OK, EXIT_USAGE } from '../frontend.js';
+import { EXIT_OK } from '../exit.js';
 import { writeOutputFile, type Io } from '../io.js';
-import { handleError, reportError } from './train.js';
 
 async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined): Promise<number> {
   if (!name) throw new UsageError(`which dataset? known: ${Object.keys(DATASETS).join(', ')}`);
@@ -38,14 +37,13 @@ async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined):
       },
     });
     if (drawn) io.err('\n');
+    drawn = false;
     const ds = await readDataset(dest, { split: 'train' }).catch(() => undefined);
     io.err(`${name} is in ${dest}${ds ? ` (train: ${ds.examples.length} reviews)` : ''} after ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
     io.out(`${dest}\n`);
     return EXIT_OK;
-  } catch (e) {
+  } finally {
     if (drawn) io.err('\n');
-    if (e instanceof FetchError) return reportError(io, 'rnnc data fetch', 'E4001', e.message, EXIT_USAGE);
-    throw e;
   }
 }
 
@@ -56,26 +54,21 @@ async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined):
  */
 export async function runData(io: Io, args: ParsedArgs): Promise<number> {
   const [sub, name, ...rest] = args.positionals;
-  try {
-    if (sub === 'fetch') {
-      if (rest.length > 0) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
-      return await fetchCommand(io, args, name);
-    }
-    if (sub === 'demo') {
-      if (name !== undefined) throw new UsageError(`too many arguments: ${[name, ...rest].join(' ')}`);
-      const tsv = demoCorpusTsv();
-      const out = optString(args, 'out');
-      if (out) {
-        const problem = writeOutputFile(out, tsv, join(out, 'demo.tsv'));
-        if (problem) return reportError(io, 'rnnc data demo', 'E4002', problem, EXIT_USAGE);
-        io.err(`wrote ${out}: ${DEMO_SIZE} examples (seed ${DEMO_SEED})\n`);
-      } else {
-        io.out(tsv);
-      }
-      return EXIT_OK;
-    }
-    throw new UsageError(sub === undefined ? 'missing a subcommand: fetch or demo' : `unknown subcommand ${JSON.stringify(sub)} (fetch or demo)`);
-  } catch (e) {
-    return handleError(io, 'data', e);
+  if (sub === 'fetch') {
+    if (rest.length > 0) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
+    return await fetchCommand(io, args, name);
   }
+  if (sub === 'demo') {
+    if (name !== undefined) throw new UsageError(`too many arguments: ${[name, ...rest].join(' ')}`);
+    const tsv = demoCorpusTsv();
+    const out = optString(args, 'out');
+    if (out) {
+      writeOutputFile(out, tsv, join(out, 'demo.tsv'));
+      io.err(`wrote ${out}: ${DEMO_SIZE} examples (seed ${DEMO_SEED})\n`);
+    } else {
+      io.out(tsv);
+    }
+    return EXIT_OK;
+  }
+  throw new UsageError(sub === undefined ? 'missing a subcommand: fetch or demo' : `unknown subcommand ${JSON.stringify(sub)} (fetch or demo)`);
 }

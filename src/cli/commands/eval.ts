@@ -1,29 +1,25 @@
 import { formatMetrics } from '../../train/metrics.js';
 import { evaluate, loadTrained } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
-import { EXIT_OK } from '../frontend.js';
+import { EXIT_OK } from '../exit.js';
 import type { Io } from '../io.js';
 import { runtimeFromArgs, runtimeLines } from '../runtime.js';
-import { handleError, readDataReported } from './train.js';
+import { readDataReported } from '../run-data.js';
 
 /** `rnnc eval DIR --data PATH`: accuracy, precision, recall, F1, confusion matrix and loss of a trained model. */
 export async function runEval(io: Io, args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0]!;
-  try {
-    const data = optString(args, 'data');
-    if (!data) throw new UsageError('missing --data PATH (labelled examples to evaluate on)');
-    const ds = await readDataReported(io, data, { labelColumn: optString(args, 'label-column'), textColumn: optString(args, 'text-column') });
-    const trained = await loadTrained(dir, runtimeFromArgs(args));
-    for (const l of runtimeLines(trained)) io.err(`${l}\n`);
-    const m = await evaluate(trained.tf, trained.model, trained.vocab, ds.examples, trained.head, data);
-    trained.model.dispose();
-    if (optString(args, 'format') === 'json') {
-      io.out(`${JSON.stringify({ data, problems: ds.problems.length, ...m }, null, 2)}\n`);
-    } else {
-      io.out(`${formatMetrics(m).join('\n')}\n`);
-    }
-    return EXIT_OK;
-  } catch (e) {
-    return handleError(io, 'eval', e);
+  const data = optString(args, 'data');
+  if (!data) throw new UsageError('missing --data PATH (labelled examples to evaluate on)');
+  const ds = await readDataReported(io, data, { labelColumn: optString(args, 'label-column'), textColumn: optString(args, 'text-column') });
+  const trained = await loadTrained(dir, runtimeFromArgs(args));
+  for (const l of runtimeLines(trained)) io.err(`${l}\n`);
+  const m = await evaluate(trained.tf, trained.model, trained.vocab, ds.examples, trained.head, data);
+  trained.model.dispose();
+  if (optString(args, 'format') === 'json') {
+    io.out(`${JSON.stringify({ data, problems: ds.problems.length, ...m }, null, 2)}\n`);
+  } else {
+    io.out(`${formatMetrics(m).join('\n')}\n`);
   }
+  return EXIT_OK;
 }

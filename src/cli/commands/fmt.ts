@@ -1,7 +1,7 @@
 import { diag } from '../../diagnostics/codes.js';
 import { formatSource } from '../../fmt/format.js';
 import { optFlag, type ParsedArgs } from '../args.js';
-import { EXIT_OK, EXIT_SPEC_ERRORS, EXIT_USAGE } from '../frontend.js';
+import { EXIT_ERRORS, EXIT_OK, EXIT_USAGE } from '../exit.js';
 import { loadSource, printDiagnostics, type Io } from '../io.js';
 import { writeFileAtomic } from '../../util/write-atomic.js';
 
@@ -34,7 +34,7 @@ export async function runFmt(io: Io, args: ParsedArgs): Promise<number> {
     const r = formatSource(text);
     if ('diagnostics' in r) {
       printDiagnostics(io, file === '-' ? '<stdin>' : file, text, r.diagnostics);
-      worse(EXIT_SPEC_ERRORS);
+      worse(EXIT_ERRORS);
       continue;
     }
     if (file === '-') {
@@ -42,7 +42,7 @@ export async function runFmt(io: Io, args: ParsedArgs): Promise<number> {
         if (r.text !== text) {
           io.out('<stdin>\n');
           changed++;
-          worse(EXIT_SPEC_ERRORS);
+          worse(EXIT_ERRORS);
         } else unchanged++;
       } else io.out(r.text);
       continue;
@@ -54,7 +54,7 @@ export async function runFmt(io: Io, args: ParsedArgs): Promise<number> {
     changed++;
     if (check) {
       io.out(`${file}\n`);
-      worse(EXIT_SPEC_ERRORS);
+      worse(EXIT_ERRORS);
       continue;
     }
     try {

@@ -1,5 +1,5 @@
 import type { ParsedArgs } from '../args.js';
-import { EXIT_OK } from '../frontend.js';
+import { EXIT_OK } from '../exit.js';
 import type { Io } from '../io.js';
 
 /**

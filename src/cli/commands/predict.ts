@@ -1,10 +1,9 @@
 import { classProbability, predictedClass } from '../../train/metrics.js';
 import { loadTrained, predictProbabilities } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
-import { EXIT_OK } from '../frontend.js';
+import { EXIT_OK } from '../exit.js';
 import type { Io } from '../io.js';
 import { runtimeFromArgs, runtimeLines } from '../runtime.js';
-import { handleError } from './train.js';
 
 /** Lines of standard input; a final line break does not start another text. */
 function stdinLines(text: string): string[] {
@@ -20,32 +19,28 @@ function stdinLines(text: string): string[] {
  */
 export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
   const [dir, ...given] = args.positionals as [string, ...string[]];
-  try {
-    let texts = given;
-    if (texts.length === 0 || (texts.length === 1 && texts[0] === '-')) {
-      if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
-      texts = stdinLines(await io.stdin());
-    }
-    const trained = await loadTrained(dir, runtimeFromArgs(args));
-    for (const l of runtimeLines(trained)) io.err(`${l}\n`);
-    const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
-    trained.model.dispose();
-    const labels = trained.vocab.labels;
-    const json = optString(args, 'format') === 'json';
-    const out: string[] = [];
-    texts.forEach((text, i) => {
-      const c = predictedClass(probs, i, trained.head, labels.length);
-      const p = classProbability(probs, i, c, trained.head, labels.length);
-      if (json) {
-        const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
-        out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
-      } else {
-        out.push(`${labels[c]}\t${p.toFixed(4)}\t${text}`);
-      }
-    });
-    if (out.length > 0) io.out(`${out.join('\n')}\n`);
-    return EXIT_OK;
-  } catch (e) {
-    return handleError(io, 'predict', e);
+  let texts = given;
+  if (texts.length === 0 || (texts.length === 1 && texts[0] === '-')) {
+    if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
+    texts = stdinLines(await io.stdin());
   }
+  const trained = await loadTrained(dir, runtimeFromArgs(args));
+  for (const l of runtimeLines(trained)) io.err(`${l}\n`);
+  const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
+  trained.model.dispose();
+  const labels = trained.vocab.labels;
+  const json = optString(args, 'format') === 'json';
+  const out: string[] = [];
+  texts.forEach((text, i) => {
+    const c = predictedClass(probs, i, trained.head, labels.length);
+    const p = classProbability(probs, i, c, trained.head, labels.length);
+    if (json) {
+      const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
+      out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
+    } else {
+      out.push(`${labels[c]}\t${p.toFixed(4)}\t${text}`);
+    }
+  });
+  if (out.length > 0) io.out(`${out.join('\n')}\n`);
+  return EXIT_OK;
 }

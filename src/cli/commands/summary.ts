@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { optString, type ParsedArgs } from '../args.js';
-import { EXIT_OK, frontEnd } from '../frontend.js';
+import { EXIT_OK } from '../exit.js';
+import { frontEnd } from '../frontend.js';
 import { summaryJson, summaryTable } from '../format.js';
 import type { Io } from '../io.js';
 
