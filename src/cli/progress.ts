@@ -1,4 +1,4 @@
-import type { TrainEvent } from '../train/trainer.js';
+import type { TrainEvent } from '../train/events.js';
 import type { Io } from './io.js';
 import { runtimeLines } from './runtime.js';
 

@@ -1,9 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import type { Program } from '../ir/types.js';
 import { DEMO_MAXLEN, DEMO_SIZE, DEMO_SOURCE, demoCorpus } from '../train/demo-data.js';
-import { dataError, readDataset, type Dataset, type Example } from '../train/readers.js';
+import { dataError, problemLines, readDataset, type Dataset, type Example } from '../train/readers.js';
 import { effectiveSettings, type settingsFromArgs, type EffectiveSettings } from '../train/settings.js';
-import { problemLines, type DataDescription } from '../train/trainer.js';
+import type { DataDescription } from '../train/checkpoint.js';
 import { EXIT_INTERRUPTED } from './exit.js';
 import type { Io } from './io.js';
 import type { ProgressPrinter } from './progress.js';

@@ -1,16 +1,14 @@
-import { fail, RnncError } from '../diagnostics/error.js';
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
+import { MODEL_JSON, WEIGHTS_BIN, isPlainFileName } from '../artifacts/layout.js';
+import { ModelFolder } from '../artifacts/model-folder.js';
+import { checkWritable, publish } from '../artifacts/store.js';
+import type { ModelJson } from '../artifacts/weights.js';
+import { fail } from '../diagnostics/error.js';
 
 type TfModule = typeof Tf;
 type LayersModel = Tf.LayersModel;
 
-/** File names inside a model directory (the tfjs `file://` layout). */
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-
+export { MODEL_JSON, WEIGHTS_BIN };
 
 /** Options for {@link saveModel}. */
 export interface SaveOptions {
@@ -19,6 +17,8 @@ export interface SaveOptions {
    * training resumes where it stopped. Off by default, like tfjs; the model must be compiled.
    */
   includeOptimizer?: boolean;
+  /** A finished model (default) replaces the folder; a checkpoint may go beside it (store.ts). */
+  finished?: boolean;
 }
 
 // What tfjs hands a save handler (the parts rnnc writes).
@@ -33,22 +33,8 @@ interface Artifacts {
   userDefinedMetadata?: object;
 }
 
-interface ModelJson {
-  modelTopology: object;
-  format: string;
-  generatedBy?: string;
-  convertedBy: string | null;
-  weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
-  trainingConfig?: object;
-  userDefinedMetadata?: object;
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function isPlainFileName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[\\/]/.test(name);
 }
 
 function toBuffer(data: ArrayBuffer | ArrayBuffer[] | undefined): Buffer {
@@ -73,81 +59,19 @@ async function captureArtifacts(model: LayersModel, includeOptimizer: boolean): 
   return captured;
 }
 
-async function writeFileSynced(path: string, data: string | Buffer): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  // Makes the renames durable; some filesystems refuse fsync on a directory, which is harmless.
-  try {
-    const fh = await open(path, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
-// An existing `dir` is replaced only if it is an earlier model directory or empty, never an arbitrary folder.
-async function checkReplaceable(dir: string): Promise<boolean> {
-  let st;
-  try {
-    st = await stat(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  if (!st.isDirectory()) throw new Error('it exists and is not a directory');
-  const entries = await readdir(dir);
-  if (entries.length > 0 && !entries.includes(MODEL_JSON)) {
-    throw new Error(`it exists and is not a model directory (no ${MODEL_JSON}); refusing to replace it`);
-  }
-  return true;
-}
-
 /**
- * Saves `model` to `dir` in the tfjs layers-model format (`model.json` + `weights.bin`, as
- * `tf.loadLayersModel('file://…')` reads), plus `extra` files (e.g. spec.json, vocab.json),
- * without tfjs-node. Atomic: everything is written and fsynced into a temporary directory
- * beside `dir`, then renamed into place, so a failure or crash leaves an earlier `dir` as it
- * was (a crash can at worst leave a hidden `.name.tmp-*` or `.name.old-*` sibling). An
- * existing `dir` is only replaced if it holds a model.json or is empty.
- * Throws CannotWrite (E4002).
+ * The files of `model` in the tfjs layers-model format: `model.json` (topology + weights
+ * manifest) and `weights.bin`, as `tf.loadLayersModel('file://…')` reads them, without tfjs-node.
  */
-export async function saveModel(
-  model: LayersModel,
-  dir: string,
-  extra: Record<string, string | Buffer> = {},
-  opts: SaveOptions = {},
-): Promise<void> {
-  const target = resolve(dir);
-  const parent = dirname(target);
-  const base = basename(target);
-  const bad = (msg: string, cause?: unknown): RnncError => fail('CannotWrite', `cannot write model to \`${dir}\`: ${msg}`, { file: dir, cause });
-
-  for (const name of Object.keys(extra)) {
-    if (!isPlainFileName(name)) throw bad(`extra file name \`${name}\` is not a plain file name`);
-    if (name === MODEL_JSON || name === WEIGHTS_BIN) throw bad(`extra file \`${name}\` would overwrite the model`);
-  }
-
+export async function modelFiles(model: LayersModel, opts: SaveOptions = {}): Promise<{ [MODEL_JSON]: string; [WEIGHTS_BIN]: Buffer }> {
   let artifacts: Artifacts;
   try {
     artifacts = await captureArtifacts(model, opts.includeOptimizer ?? false);
   } catch (err) {
-    throw bad(`tfjs could not serialize the model (${message(err)})`, err);
+    // Not the user's doing: a model rnnc built that tfjs cannot serialize is a bug.
+    throw new Error(`tfjs could not serialize the model (${message(err)})`, { cause: err });
   }
-  if (!artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) {
-    throw bad('tfjs produced no JSON model topology');
-  }
+  if (!artifacts.modelTopology || artifacts.modelTopology instanceof ArrayBuffer) throw new Error('tfjs produced no JSON model topology');
   const modelJson: ModelJson = {
     modelTopology: artifacts.modelTopology,
     format: artifacts.format ?? 'layers-model',
@@ -157,126 +81,51 @@ export async function saveModel(
     ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
   };
-
-  let tmp: string | undefined;
-  try {
-    await mkdir(parent, { recursive: true });
-    const replacing = await checkReplaceable(target);
-    // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the model folder it becomes must be
-    // as readable as any other the user makes (a web server serving model.json runs as another user).
-    tmp = join(parent, `.${base}.tmp-${randomBytes(6).toString('hex')}`);
-    await mkdir(tmp);
-    await writeFileSynced(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-    await writeFileSynced(join(tmp, WEIGHTS_BIN), toBuffer(artifacts.weightData));
-    for (const [name, data] of Object.entries(extra)) await writeFileSynced(join(tmp, name), data);
-    await syncDir(tmp);
-
-    if (!replacing) {
-      await rename(tmp, target);
-      tmp = undefined;
-    } else {
-      // Node has no atomic directory exchange (renameat2), so: old aside, new in, old removed;
-      // if the second rename fails the old one is put back.
-      const old = join(parent, `.${base}.old-${randomBytes(6).toString('hex')}`);
-      await rename(target, old);
-      try {
-        await rename(tmp, target);
-        tmp = undefined;
-      } catch (err) {
-        await rename(old, target);
-        throw err;
-      }
-      await rm(old, { recursive: true, force: true });
-    }
-    await syncDir(parent);
-  } catch (err) {
-    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw err instanceof RnncError ? err : bad(message(err), err);
-  }
-}
-
-function bytesPerElement(dtype: string): number {
-  return dtype === 'bool' ? 1 : dtype === 'float16' ? 2 : 4;
+  return { [MODEL_JSON]: JSON.stringify(modelJson), [WEIGHTS_BIN]: toBuffer(artifacts.weightData) };
 }
 
 /**
- * Loads a model directory written by {@link saveModel} (or any tfjs layers-model directory)
- * through `tf.io.fromMemory`, so no tfjs-node is needed. The model predicts exactly as the
- * saved one and can be trained further (compile it; with `includeOptimizer` it arrives
- * compiled with its optimizer state). Throws BadModelDir (E4006).
+ * Saves `model` to the model folder `dir` with `extra` files beside it (spec.json, vocab.json…),
+ * atomically and versioned (artifacts/store.ts): a reader or a crash finds the old complete
+ * folder or the new one. An existing `dir` is replaced only if it is a model folder or empty.
+ * Throws CannotWrite (E4002).
  */
-export async function loadModel(tf: TfModule, dir: string): Promise<LayersModel> {
-  const bad = (msg: string, cause?: unknown): RnncError => fail('BadModelDir', `bad model directory \`${dir}\`: ${msg}`, { file: dir, cause });
+export async function saveModel(model: LayersModel, dir: string, extra: Record<string, string | Buffer> = {}, opts: SaveOptions = {}): Promise<void> {
+  for (const name of Object.keys(extra)) {
+    if (!isPlainFileName(name)) throw fail('CannotWrite', `cannot write the model to ${dir}: extra file name \`${name}\` is not a plain file name`, { file: dir });
+    if (name === MODEL_JSON || name === WEIGHTS_BIN) throw fail('CannotWrite', `cannot write the model to ${dir}: extra file \`${name}\` would overwrite the model`, { file: dir });
+  }
+  await checkWritable(dir);
+  await publish(dir, { ...(await modelFiles(model, opts)), ...extra }, { finished: opts.finished ?? true });
+}
 
-  let text: string;
-  try {
-    text = await readFile(join(dir, MODEL_JSON), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw bad(code === 'ENOENT' ? `no ${MODEL_JSON}` : `cannot read ${MODEL_JSON} (${message(err)})`, err);
-  }
-  let json: Partial<ModelJson>;
-  try {
-    json = JSON.parse(text) as Partial<ModelJson>;
-  } catch (err) {
-    throw bad(`${MODEL_JSON} is not valid JSON (${message(err)})`, err);
-  }
-  if (json === null || typeof json !== 'object' || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
-    throw bad(`${MODEL_JSON} has no modelTopology`);
-  }
-  if (json.format !== undefined && json.format !== 'layers-model') {
-    throw bad(`${MODEL_JSON} is a \`${String(json.format)}\`, not a tfjs layers model`);
-  }
-  const manifest = json.weightsManifest ?? [];
-  if (!Array.isArray(manifest)) throw bad(`${MODEL_JSON}: weightsManifest is not a list`);
-
-  const weightSpecs: Tf.io.WeightsManifestEntry[] = [];
-  const chunks: Buffer[] = [];
-  for (const group of manifest) {
-    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw bad(`${MODEL_JSON}: a weightsManifest entry lacks \`paths\` or \`weights\``);
-    }
-    for (const spec of group.weights) {
-      const ok = spec && typeof spec.name === 'string' && typeof spec.dtype === 'string' && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isInteger(d) && d >= 0);
-      if (!ok) throw bad(`${MODEL_JSON}: malformed weight entry ${JSON.stringify(spec)}`);
-    }
-    for (const path of group.paths) {
-      // Shard paths come from the file; keep them inside the model directory.
-      if (typeof path !== 'string' || !isPlainFileName(path)) throw bad(`weights path \`${String(path)}\` is not a file in the directory`);
-      try {
-        chunks.push(await readFile(join(dir, path)));
-      } catch (err) {
-        throw bad(`cannot read weights file \`${path}\` (${message(err)})`, err);
-      }
-    }
-    weightSpecs.push(...group.weights);
-  }
-  const data = Buffer.concat(chunks);
-  if (weightSpecs.every((s) => !s.quantization)) {
-    const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, d) => a * d, 1) * bytesPerElement(s.dtype), 0);
-    if (expected !== data.length) {
-      throw bad(`weights hold ${data.length} bytes but ${MODEL_JSON} describes ${expected}`);
-    }
-  }
+/**
+ * Loads a model folder written by {@link saveModel} (or any tfjs layers-model folder) through
+ * `tf.io.fromMemory`, so no tfjs-node is needed; its files are checked first (ModelFolder). The
+ * model predicts exactly as the saved one and can be trained further (compile it; with
+ * `includeOptimizer` it arrives compiled with its optimizer state). Throws BadModelDir (E4006).
+ */
+export async function loadModel(tf: TfModule, from: string | ModelFolder): Promise<LayersModel> {
+  const folder = typeof from === 'string' ? await ModelFolder.open(from) : from;
+  const { json, entries, bytes } = await folder.weights();
   // A standalone ArrayBuffer: Buffer.concat may return a view into a larger shared pool.
-  const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let model: LayersModel;
   try {
     model = await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: json.modelTopology,
-        weightSpecs,
+        weightSpecs: entries as Tf.io.WeightsManifestEntry[],
         weightData,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
+        ...(json.format !== undefined ? { format: json.format } : {}),
+        ...(json.generatedBy !== undefined ? { generatedBy: json.generatedBy } : {}),
+        ...(json.convertedBy !== undefined ? { convertedBy: json.convertedBy } : {}),
         ...(json.trainingConfig ? { trainingConfig: json.trainingConfig as Tf.io.TrainingConfig } : {}),
         ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
       }),
     );
   } catch (err) {
-    throw bad(`tfjs could not rebuild the model (${message(err)})`, err);
+    throw fail('BadModelDir', `${folder.shown(MODEL_JSON)}: tfjs could not rebuild the model (${message(err)})`, { file: folder.shown(MODEL_JSON), cause: err });
   }
   restoreWrapperTrainable(model, json.modelTopology);
   return model;

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import { resolveSourcePath } from '../check/externals.js';
 import type { EmbeddingLayer, OovPolicy, Program } from '../ir/types.js';
-import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
+import { ModelFolder, type StoredEmbedding } from '../artifacts/model-folder.js';
+import { fail } from '../diagnostics/error.js';
 import { coverageMessage, loadVectors } from './vectors.js';
-import { OOV_ID, OOV_TOKEN, PAD_ID, Vocab } from './vocab.js';
+import { OOV_ID, OOV_TOKEN, PAD_ID, type Vocab } from '../text/vocab.js';
 
 type TfModule = typeof Tf;
 
@@ -29,83 +28,6 @@ export interface EmbeddingInitReport {
   format?: string;
   /** A few words the source had no row for, most frequent first. */
   missingExamples: string[];
-}
-
-/** A trained rnnc model's embedding, read from its directory without building the model. */
-export interface StoredEmbedding {
-  vocab: Vocab;
-  /** Row-major inputDim × dim. */
-  matrix: Float32Array;
-  inputDim: number;
-  dim: number;
-}
-
-interface ManifestEntry {
-  name: string;
-  shape: number[];
-  dtype: string;
-}
-
-/**
- * Reads the embedding matrix and vocabulary of a model directory written by `rnnc train`
- * (model.json's weight manifest + weights.bin + vocab.json). The embedding is the first
- * weight named `…/embeddings`, as tfjs names an Embedding layer's matrix.
- */
-export async function readStoredEmbedding(dir: string): Promise<StoredEmbedding> {
-  const bad = (msg: string, name: 'CannotRead' | 'BadModelDir' = 'BadModelDir'): RnncError => fail(name, `${dir}: ${msg}`, { file: dir });
-  let vocabText: string;
-  let modelText: string;
-  let weights: Buffer;
-  try {
-    vocabText = await readFile(join(dir, 'vocab.json'), 'utf8');
-    modelText = await readFile(join(dir, 'model.json'), 'utf8');
-    weights = await readFile(join(dir, 'weights.bin'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw bad(code === 'ENOENT' ? `not a trained rnnc model (${(e as NodeJS.ErrnoException).path ?? 'a file'} is missing)` : reasonOf(e), 'CannotRead');
-  }
-  let vocab: Vocab;
-  try {
-    vocab = Vocab.fromJSON(JSON.parse(vocabText));
-  } catch (e) {
-    throw bad(e instanceof RnncError ? e.message : `vocab.json is not valid JSON (${reasonOf(e)})`);
-  }
-  let entries: ManifestEntry[];
-  try {
-    const json = JSON.parse(modelText) as { weightsManifest?: { weights?: ManifestEntry[] }[] };
-    entries = (json.weightsManifest ?? []).flatMap((g) => g.weights ?? []);
-  } catch (e) {
-    throw bad(`model.json is not valid JSON (${(e as Error).message})`);
-  }
-  // The folder is checked as a whole before a number is read from it: a truncated weights.bin,
-  // a manifest that lies about a shape, or a vocabulary that does not fit the embedding would
-  // otherwise export a plausible-looking file of garbage.
-  const bytesOf = (w: ManifestEntry): number => w.shape.reduce((a, d) => a * d, 1) * (w.dtype === 'float16' ? 2 : w.dtype === 'bool' ? 1 : 4);
-  for (const w of entries) {
-    if (!w || typeof w.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw bad(`model.json has a malformed weight entry ${JSON.stringify(w)}`);
-    }
-  }
-  const described = entries.reduce((n, w) => n + bytesOf(w), 0);
-  if (described !== weights.length) throw bad(`weights.bin holds ${weights.length} bytes but model.json describes ${described}`);
-  let offset = 0;
-  for (const w of entries) {
-    const size = w.shape.reduce((a, d) => a * d, 1);
-    if (/(^|\/)embeddings(_\d+)?$/.test(w.name)) {
-      if (w.dtype !== 'float32' || w.shape.length !== 2) throw bad(`embedding weight ${w.name} is not a float32 matrix`);
-      const [rows, dim] = w.shape as [number, number];
-      // Fewer distinct words than the vocabulary size leave rows unused; more ids than rows cannot be.
-      if (rows < vocab.size) {
-        throw bad(`vocab.json has ${vocab.size} ids but the embedding ${w.name} has ${rows} rows: they are not from one training run`);
-      }
-      const matrix = new Float32Array(size);
-      for (let i = 0; i < size; i++) matrix[i] = weights.readFloatLE(offset + i * 4);
-      if (!matrix.every(Number.isFinite)) throw bad(`the embedding ${w.name} holds values that are not finite numbers`);
-      return { vocab, matrix, inputDim: rows, dim };
-    }
-    offset += bytesOf(w);
-  }
-  throw bad('model.json lists no embedding weights');
 }
 
 function embeddingOf(program: Program): EmbeddingLayer {
@@ -158,7 +80,7 @@ export async function initEmbedding(
       missingExamples: loaded.missingExamples,
     };
   } else {
-    const stored = await readStoredEmbedding(path);
+    const stored = await (await ModelFolder.open(path)).embedding();
     if (stored.dim !== dim) {
       throw fail('DimMismatch', `${path}: its embedding has ${stored.dim} dimensions, but this model's has ${dim}`, { file: path });
     }

@@ -605,3 +605,11 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
   }
 }
 
+
+/** Summarizes reader problems for messages: the first `limit` with file:line, then a count. */
+export function problemLines(problems: readonly DataProblem[], limit = 10): string[] {
+  const lines = problems.slice(0, limit).map((p) => `${p.file}:${p.line}: warning: ${p.message} (row skipped)`);
+  if (problems.length > limit) lines.push(`… and ${problems.length - limit} more problem rows`);
+  if (problems.length > 0) lines.push(`${problems.length} row${problems.length === 1 ? '' : 's'} could not be used`);
+  return lines;
+}

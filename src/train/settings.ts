@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { MAX_MAXLEN } from '../limits.js';
 import { UsageError, type OptionSpec, type ParsedArgs } from '../cli/args.js';
 import { LOSSES, OPTIMIZERS, type Loss, type Optimizer, type TrainSettings } from '../ir/types.js';
-import { checkTokenPattern, DEFAULT_TOKEN_PATTERN } from './tokenizer.js';
+import { checkTokenPattern, DEFAULT_TOKEN_PATTERN } from '../text/tokenizer.js';
 
 /**
  * The settings one training run uses: every field of the spec's `train { … }` block, filled

@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { OovPolicy, VectorFormat } from '../ir/types.js';
 import { decodeCp1252 } from './readers.js';
-import { OOV_ID, OOV_TOKEN } from './vocab.js';
+import { OOV_ID, OOV_TOKEN } from '../text/vocab.js';
 import { seededRandom } from '../util/random.js';
 
 export type ConcreteVectorFormat = Exclude<VectorFormat, 'auto'>;

@@ -94,11 +94,11 @@ describe('training edge cases', () => {
     const bytes = statSync(weights).size;
     writeFileSync(weights, Buffer.alloc(bytes - 4));
     const short = await rnnc([...args, '--epochs', '2', '--resume']);
-    expect(short.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: its weights.bin holds ${bytes - 4} bytes, its model.json describes ${bytes}\n`);
+    expect(short.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: ${weights} holds ${bytes - 4} bytes, but its manifest describes ${bytes}\n`);
     expect(short.code).toBe(2);
     rmSync(weights);
     const missing = await rnnc([...args, '--epochs', '2', '--resume']);
-    expect(missing.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: its weights.bin is missing\n  = help: start a new run without --resume (or in another folder)\n`);
+    expect(missing.stderr).toContain(`rnnc train: error[E4006]: cannot resume from ${out}: ${weights} is missing\n  = help: start a new run without --resume (or in another folder)\n`);
     expect(missing.code).toBe(2);
   });
 });
@@ -167,8 +167,8 @@ describe('rnnc vectors on a corrupt model folder (#8 case 9)', () => {
   };
 
   it.each([
-    ['a truncated weights.bin', (f: string) => writeFileSync(join(f, 'weights.bin'), readFileSync(join(f, 'weights.bin')).subarray(0, 4000)), /weights\.bin holds 4000 bytes but model\.json describes \d+/],
-    ['a manifest entry missing', (_f: string, m: { weights: unknown[] }) => m.weights.pop(), /weights\.bin holds \d+ bytes but model\.json describes \d+/],
+    ['a truncated weights.bin', (f: string) => writeFileSync(join(f, 'weights.bin'), readFileSync(join(f, 'weights.bin')).subarray(0, 4000)), /weights\.bin holds 4000 bytes, but its manifest describes \d+/],
+    ['a manifest entry missing', (_f: string, m: { weights: unknown[] }) => m.weights.pop(), /weights\.bin holds \d+ bytes, but its manifest describes \d+/],
     ['the embedding shape transposed', (_f: string, m: { weights: { shape: number[] }[] }) => m.weights[0]!.shape.reverse(), /vocab\.json has \d+ ids but the embedding embedding\/embeddings has 16 rows/],
     ['NaN in the embedding', (f: string) => {
       const b = readFileSync(join(f, 'weights.bin'));

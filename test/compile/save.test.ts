@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
@@ -138,7 +138,11 @@ describe('atomic save', () => {
     await saveModel(buildModel(tf, biModel), dir, { 'old.txt': 'old' });
     const second = buildModel(tf, biModel);
     await saveModel(second, dir, { 'new.txt': 'new' });
-    expect(await readdir(parent)).toEqual(['model']);
+    // `model` names the new version in the store beside it, which keeps the one before it for
+    // readers still reading that (store.ts) and nothing else.
+    expect((await readdir(parent)).sort()).toEqual(['.model.rnnc', 'model']);
+    expect((await lstat(dir)).isSymbolicLink()).toBe(true);
+    expect((await readdir(join(parent, '.model.rnnc'))).length).toBe(2);
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'new.txt', 'weights.bin']);
     expect(predict(await loadModel(tf, dir))).toEqual(predict(second));
   });
@@ -155,9 +159,10 @@ describe('atomic save', () => {
     const err = await saveModel(buildModel(tf, biModel), dir, { 'spec.json': 'second', 'vocab.json': unserializable }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RnncError);
     expect((err as RnncError).codeName).toBe('CannotWrite');
-    expect((err as RnncError).message).toMatch(/^cannot write model to `.*model`: /);
+    expect((err as RnncError).message).toMatch(/^cannot write the model to .*model: /);
 
-    expect(await readdir(parent)).toEqual(['model']);
+    expect((await readdir(parent)).sort()).toEqual(['.model.rnnc', 'model']);
+    expect((await readdir(join(parent, '.model.rnnc'))).length).toBe(1);
     expect(await readFile(join(dir, 'spec.json'), 'utf8')).toBe('first');
     expect((await readFile(join(dir, 'weights.bin'))).equals(before)).toBe(true);
     expect(predict(await loadModel(tf, dir))).toEqual(predict(first));
@@ -176,12 +181,12 @@ describe('atomic save', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'notes.txt'), 'keep me');
     await expect(saveModel(buildModel(tf, biModel), dir)).rejects.toThrow(
-      `cannot write model to \`${dir}\`: it exists and is not a model directory (no model.json); refusing to replace it`,
+      `cannot write the model to ${dir}: it is a folder with other files (no model.json); refusing to replace it`,
     );
     expect(await readdir(dir)).toEqual(['notes.txt']);
     const file = join(parent, 'file');
     await writeFile(file, 'x');
-    await expect(saveModel(buildModel(tf, biModel), file)).rejects.toThrow(/: it exists and is not a directory$/);
+    await expect(saveModel(buildModel(tf, biModel), file)).rejects.toThrow(/: it exists and is not a folder$/);
     expect((await readdir(parent)).sort()).toEqual(['file', 'src']);
   });
 
@@ -214,7 +219,7 @@ describe('loadModel errors', () => {
 
   it('missing directory', async () => {
     const dir = join(root, 'nope');
-    expect(await loadError(dir)).toBe(`bad model directory \`${dir}\`: no model.json`);
+    expect(await loadError(dir)).toBe(`no model folder ${dir}`);
   });
 
   it('invalid JSON, wrong format, no topology', async () => {
@@ -222,18 +227,18 @@ describe('loadModel errors', () => {
     await writeFile(join(dir, 'model.json'), '{"modelTopology": ');
     expect(await loadError(dir)).toMatch(/model\.json is not valid JSON/);
     await writeFile(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: {} }));
-    expect(await loadError(dir)).toMatch(/is a `graph-model`, not a tfjs layers model/);
+    expect(await loadError(dir)).toMatch(/model\.json holds a `graph-model`, not a tfjs layers model/);
     await writeFile(join(dir, 'model.json'), '{}');
-    expect(await loadError(dir)).toMatch(/has no modelTopology/);
+    expect(await loadError(dir)).toMatch(/model\.json has no modelTopology/);
   });
 
   it('truncated or missing weights', async () => {
     const dir = await savedDir();
     const bin = await readFile(join(dir, 'weights.bin'));
     await writeFile(join(dir, 'weights.bin'), bin.subarray(0, bin.length - 4));
-    expect(await loadError(dir)).toMatch(new RegExp(`weights hold ${bin.length - 4} bytes but model\\.json describes ${bin.length}`));
+    expect(await loadError(dir)).toBe(`${dir}/weights.bin holds ${bin.length - 4} bytes, but its manifest describes ${bin.length}`);
     await rm(join(dir, 'weights.bin'));
-    expect(await loadError(dir)).toMatch(/cannot read weights file `weights\.bin`/);
+    expect(await loadError(dir)).toBe(`${dir}/weights.bin is missing`);
   });
 
   it('weight paths outside the directory', async () => {
@@ -241,7 +246,7 @@ describe('loadModel errors', () => {
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     json.weightsManifest[0].paths = ['../../etc/passwd'];
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    expect(await loadError(dir)).toMatch(/weights path `\.\.\/\.\.\/etc\/passwd` is not a file in the directory/);
+    expect(await loadError(dir)).toMatch(/weights path `\.\.\/\.\.\/etc\/passwd` is not a file in the folder/);
   });
 
   it('a malformed weights manifest', async () => {

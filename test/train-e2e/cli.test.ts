@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SIZE, demoCorpusTsv } from '../../src/train/demo-data.js';
 import { loadVectors } from '../../src/train/vectors.js';
-import { Vocab } from '../../src/train/vocab.js';
+import { Vocab } from '../../src/text/vocab.js';
 import { tarGz, type TarEntry } from '../train/helpers/tar-writer.js';
 import { rnnc, tempDir, type Run } from './helpers.js';
 

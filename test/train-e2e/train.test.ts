@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { embeddingToVec, readStoredEmbedding } from '../../src/train/embedding-init.js';
+import { embeddingToVec } from '../../src/train/embedding-init.js';
+import { ModelFolder } from '../../src/artifacts/model-folder.js';
 import { evaluate, loadTrained, predictProbabilities } from '../../src/train/trainer.js';
 import { RnncError } from '../../src/diagnostics/error.js';
 import { loadVectors } from '../../src/train/vectors.js';
-import { Vocab } from '../../src/train/vocab.js';
+import { Vocab } from '../../src/text/vocab.js';
 import { rejection } from '../fixtures.js';
 import { demoSlice, historyOf, quickSettings, repo, specIn, tempDir, trainIn, weightsOf } from './helpers.js';
 
@@ -85,7 +86,7 @@ describe('checkpoints and --resume', () => {
     const e3 = await rejection(trainIn(other, dir, data, { outDir: out, resume: true }), RnncError);
     expect(e3.message).toContain("the spec's model differs");
     const e4 = await rejection(trainIn(program, dir, data, { outDir: join(dir, 'nothing-here'), resume: true }), RnncError);
-    expect(e4.message).toMatch(/^no checkpoint to resume from: .*checkpoint\.json does not exist$/);
+    expect(e4.message).toMatch(/^no checkpoint to resume from: .*nothing-here does not exist$/);
   });
 
   it('early stopping keeps the best epoch (patience on validation loss)', async () => {
@@ -210,7 +211,7 @@ describe('pretrained embeddings', () => {
     const { program: srcProgram } = specIn(dir, 'src.rnn', 'embed(16, vocab: 60) |> gru(8) |> dense(1)\n');
     const srcDir = join(dir, 'source-model');
     (await trainIn(srcProgram, dir, demoSlice(400, 7), { outDir: srcDir, settings: quickSettings({ epochs: 1 }) })).model.dispose();
-    const source = await readStoredEmbedding(srcDir);
+    const source = await (await ModelFolder.open(srcDir)).embedding();
 
     const { program } = specIn(dir, 'transfer.rnn', 'embed(from: "source-model", frozen, vocab: 300) |> gru(8) |> dense(1)\n');
     expect(program.layers[0]).toMatchObject({ output_dim: 16, trainable: false });
@@ -240,6 +241,6 @@ describe('pretrained embeddings', () => {
   it('a missing source model is a clear error', async () => {
     const { program } = specIn(dir, 'gone.rnn', 'embed(16, from: "no-such-model", vocab: 300) |> gru(8) |> dense(1)\n');
     const e = await rejection(trainIn(program, dir, data), RnncError);
-    expect(e.message).toMatch(/no-such-model: not a trained rnnc model \(.*vocab\.json is missing\)$/);
+    expect(e.message).toMatch(/^no model folder .*no-such-model$/);
   });
 });

@@ -7,7 +7,7 @@ import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/tra
 import { computeMetrics, crossEntropy, formatMetrics } from '../../src/train/metrics.js';
 import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/util/random.js';
 import { DEFAULT_SETTINGS, effectiveSettings, SETTINGS_OPTIONS, settingsFromArgs } from '../../src/train/settings.js';
-import { tokenize } from '../../src/train/tokenizer.js';
+import { tokenize } from '../../src/text/tokenizer.js';
 import { headOf, seededSplit } from '../../src/train/trainer.js';
 import { programOf } from '../helpers.js';
 

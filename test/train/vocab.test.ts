@@ -5,9 +5,9 @@ import {
   DEFAULT_TOKEN_PATTERN,
   tokenize,
   Tokenizer,
-} from '../../src/train/tokenizer.js';
+} from '../../src/text/tokenizer.js';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { OOV_ID, PAD_ID, Vocab, type VocabJSON } from '../../src/train/vocab.js';
+import { OOV_ID, PAD_ID, Vocab, type VocabJSON } from '../../src/text/vocab.js';
 import { hasSharedData, sharedFile } from './helpers/real-data.js';
 
 describe('tokenizer', () => {

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { modelDirStatus } from '../../artifacts/store.js';
 import { formatMetrics } from '../../train/metrics.js';
 import { settingsFromArgs } from '../../train/settings.js';
 import { train, type TrainResult } from '../../train/trainer.js';
@@ -44,7 +44,11 @@ export async function runTrain(io: Io, args: ParsedArgs): Promise<number> {
   const progress = new ProgressPrinter(io, optFlag(args, 'quiet') ? 'quiet' : io.isTTY ? 'bar' : 'plain');
   const data = await loadRunData(io, dataPath, settings, progress);
   const resume = optFlag(args, 'resume');
-  if (!resume && existsSync(join(out, 'checkpoint.json'))) progress.line(`note: ${out} holds an earlier run, which this one replaces (--resume continues it instead)`);
+  if (!resume) {
+    const held = await modelDirStatus(out);
+    if (held.unfinished) progress.line(`note: ${out} holds an unfinished run, which this one replaces (--resume continues it instead)`);
+    else if (held.finished) progress.line(`note: ${out} keeps its finished model until this run finishes`);
+  }
   const interrupt = interruptHandler(io, progress, true);
   let result: TrainResult;
   try {
@@ -66,7 +70,8 @@ export async function runTrain(io: Io, args: ParsedArgs): Promise<number> {
     progress.clear();
   }
   if (result.interrupted) {
-    io.err(`checkpoint saved in ${out}; to continue, run the same command with --resume\n`);
+    const kept = (await modelDirStatus(out)).finished ? ` (${out} still holds its last finished model)` : '';
+    io.err(`checkpoint saved in ${out}${kept}; to continue, run the same command with --resume\n`);
     return EXIT_INTERRUPTED;
   }
   if (result.alreadyDone) io.err(`${out} has already finished training (raise --epochs to train more)\n`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { embeddingToVec, readStoredEmbedding } from '../../train/embedding-init.js';
+import { ModelFolder } from '../../artifacts/model-folder.js';
+import { embeddingToVec } from '../../train/embedding-init.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit.js';
 import { writeOutputFile, type Io } from '../io.js';
@@ -9,7 +10,7 @@ export async function runVectors(io: Io, args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0]!;
   const out = optString(args, 'out');
   if (!out) throw new UsageError('missing -o FILE.vec');
-  const stored = await readStoredEmbedding(dir);
+  const stored = await (await ModelFolder.open(dir)).embedding();
   const text = embeddingToVec(stored);
   writeOutputFile(out, text, join(out, 'embedding.vec'));
   const words = Number(text.slice(0, text.indexOf(' ')));
