@@ -1,3 +1,4 @@
+import { SETTINGS } from '../ir/settings.js';
 import { ACTIVATIONS, MERGE_MODES, OOV_POLICIES, VECTOR_FORMATS } from '../ir/types.js';
 
 /**
@@ -132,20 +133,8 @@ export const BUILTIN_BY_NAME: ReadonlyMap<string, BuiltinSpec> = new Map(BUILTIN
 export const CELL_NAMES = { rnn: 'simple_rnn', lstm: 'lstm', gru: 'gru' } as const;
 
 /** Settings allowed in `train { … }`, with their types; see `TrainSettings`. */
-export const TRAIN_SETTINGS: readonly ParamSpec[] = [
-  { name: 'optimizer', type: 'enum', values: ['adam', 'sgd', 'rmsprop', 'adagrad'], doc: 'default `adam`' },
-  { name: 'lr', type: 'number', doc: 'learning rate (default 0.001)' },
-  { name: 'loss', type: 'enum', values: ['auto', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'], doc: 'default `auto`: from the head' },
-  { name: 'epochs', type: 'int', doc: 'passes over the training data (default 8)' },
-  { name: 'batch', type: 'int', doc: 'examples per step (default 32)' },
-  { name: 'val_split', type: 'rate', doc: 'fraction of the training data held out for validation (default 0.1)' },
-  { name: 'val_file', type: 'string', doc: 'validation data file instead of a split' },
-  { name: 'patience', type: 'int', doc: 'epochs without validation improvement before stopping early (default 2; 0 = never stop early)' },
-  { name: 'seed', type: 'int', doc: 'random seed for split, shuffling and initial weights (default 42)' },
-  { name: 'maxlen', type: 'int', doc: 'tokens kept per text (default 50)' },
-  { name: 'vocab', type: 'int', doc: 'vocabulary size when `embed` gives none (default 10000)' },
-  { name: 'lowercase', type: 'bool', doc: 'lower-case text before tokenizing (default `true`)' },
-  { name: 'token_pattern', type: 'string', doc: 'regular expression for one token' },
-  { name: 'label_column', type: 'string', doc: 'label column name in TSV/CSV data' },
-  { name: 'text_column', type: 'string', doc: 'text column name in TSV/CSV data' },
-];
+/** The `train { }` keys, as parameters (ir/settings.ts holds everything else about them). */
+export const TRAIN_SETTINGS: readonly ParamSpec[] = SETTINGS.map((t) => {
+  const def = t.defaultText ?? (t.default === undefined ? undefined : typeof t.default === 'string' ? `\`${t.default}\`` : String(t.default));
+  return { name: t.name, type: t.type, ...(t.values ? { values: t.values } : {}), doc: def === undefined ? t.doc : `${t.doc} (default ${def})` };
+});

@@ -6,10 +6,11 @@ import { checkText, type CheckOptions, type CheckResult } from '../program.js';
 import { optNumber, optString, type OptionSpec, type ParsedArgs } from './args.js';
 import { EXIT_ERRORS, exitCodeFor } from './exit.js';
 import { loadSource, printDiagnostics, type Io } from './io.js';
+import { FRONT_END_SETTINGS_OPTIONS } from './settings-flags.js';
 
 /** Options every command that reads a spec accepts. */
 export const FRONTEND_OPTIONS: OptionSpec[] = [
-  { name: 'vocab', value: 'int', help: 'vocabulary size when `embed` gives none (default 10000)' },
+  ...FRONT_END_SETTINGS_OPTIONS,
   { name: 'pretrained', value: 'string', help: 'vectors file (or trained model dir) for a bare `pretrained`' },
   { name: 'max-params', value: 'int', help: 'parameter budget (default 50,000,000)' },
 ];

@@ -4,7 +4,7 @@ import { EXIT_USAGE } from './exit.js';
 import { FRONTEND_OPTIONS } from './frontend.js';
 import { reportFailure } from './report.js';
 import { processIo, type Io } from './io.js';
-import { SETTINGS_OPTIONS } from '../train/settings.js';
+import { SETTINGS_OPTIONS } from './settings-flags.js';
 import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
 
 interface Command {

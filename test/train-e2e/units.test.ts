@@ -6,7 +6,8 @@ import { RnncError } from '../../src/diagnostics/error.js';
 import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/train/demo-data.js';
 import { computeMetrics, crossEntropy, formatMetrics } from '../../src/train/metrics.js';
 import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/util/random.js';
-import { DEFAULT_SETTINGS, effectiveSettings, SETTINGS_OPTIONS, settingsFromArgs } from '../../src/train/settings.js';
+import { DEFAULT_SETTINGS, effectiveSettings } from '../../src/train/settings.js';
+import { SETTINGS_OPTIONS, settingsFromArgs } from '../../src/cli/settings-flags.js';
 import { tokenize } from '../../src/text/tokenizer.js';
 import { headOf, seededSplit } from '../../src/train/trainer.js';
 import { programOf } from '../helpers.js';
@@ -16,7 +17,7 @@ const flags = (...argv: string[]) => settingsFromArgs(parseArgs(argv, [...SETTIN
 describe('settings', () => {
   it('are the defaults of the train table in docs/language.md', () => {
     const doc = readFileSync('docs/language.md', 'utf8');
-    const table = doc.slice(doc.indexOf('| setting | type | default | meaning |'));
+    const table = doc.slice(doc.indexOf('| setting | type | default | flag |'));
     const rows = new Map<string, string>();
     for (const line of table.split('\n').slice(2)) {
       if (!line.startsWith('|')) break;
@@ -49,7 +50,7 @@ describe('settings', () => {
     [['--epochs', '0'], '--epochs must be between 1 and 100000, got 0'],
     [['--epochs', '2.5'], '--epochs needs a whole number, got "2.5"'],
     [['--batch', 'many'], '--batch needs a whole number, got "many"'],
-    [['--lr', '0'], '--lr must be > 0 and ≤ 10, got 0'],
+    [['--lr', '0'], '--lr must be in (0, 10], got 0'],
     [['--lr', 'fast'], '--lr needs a number, got "fast"'],
     [['--val-split', '1'], '--val-split must be in [0, 1), got 1'],
     [['--optimizer', 'adamw'], '--optimizer must be one of adam, sgd, rmsprop, adagrad, got "adamw"'],

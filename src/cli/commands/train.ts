@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { modelDirStatus } from '../../artifacts/store.js';
 import { formatMetrics } from '../../train/metrics.js';
-import { settingsFromArgs } from '../../train/settings.js';
+import { settingsFromArgs } from '../settings-flags.js';
 import { train, type TrainResult } from '../../train/trainer.js';
 import { formatCount } from '../../util/numbers.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
