@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoCorpus } from '../dist/train/demo-data.js';
+import { demoCorpus } from '../dist/data/demo.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rnnc = fileURLToPath(new URL('../bin/rnnc.js', import.meta.url));

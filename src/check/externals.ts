@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { PretrainedSource, VectorFormat } from '../ir/types.js';
 import { RnncError } from '../diagnostics/error.js';
-import { readVectorsHeaderSync } from '../train/vectors.js';
+import { readVectorsHeaderSync } from '../vectors/header.js';
 
 /** Resolves a path written in a spec against the spec's own folder, as `#include` would. */
 export function resolveSourcePath(path: string, baseDir: string): string {

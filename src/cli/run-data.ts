@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Program } from '../ir/types.js';
-import { DEMO_MAXLEN, DEMO_SIZE, DEMO_SOURCE, demoCorpus } from '../train/demo-data.js';
-import { dataError, problemLines, readDataset, type Dataset, type Example } from '../train/readers.js';
+import { DEMO_MAXLEN, DEMO_SIZE, DEMO_SOURCE, demoCorpus } from '../data/demo.js';
+import { dataError, problemLines, readDataset, type Dataset, type Example } from '../data/readers.js';
 import { effectiveSettings, type EffectiveSettings } from '../train/settings.js';
 import type { settingsFromArgs } from './settings-flags.js';
 import type { DataDescription } from '../train/checkpoint.js';

@@ -3,7 +3,7 @@ import { resolveSourcePath } from '../check/externals.js';
 import type { EmbeddingLayer, OovPolicy, Program } from '../ir/types.js';
 import { ModelFolder, type StoredEmbedding } from '../artifacts/model-folder.js';
 import { fail } from '../diagnostics/error.js';
-import { coverageMessage, loadVectors } from './vectors.js';
+import { coverageMessage, loadVectors } from '../vectors/load.js';
 import { OOV_ID, OOV_TOKEN, PAD_ID, type Vocab } from '../text/vocab.js';
 
 type TfModule = typeof Tf;

@@ -7,7 +7,7 @@ import { fail } from '../diagnostics/error.js';
 import type { Vocab } from '../text/vocab.js';
 import { formatCount } from '../util/numbers.js';
 import { computeMetrics, type HeadKind, type Metrics } from './metrics.js';
-import type { Example } from './readers.js';
+import type { Example } from '../data/readers.js';
 
 type TfModule = typeof Tf;
 

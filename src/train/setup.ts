@@ -3,7 +3,7 @@ import { fail } from '../diagnostics/error.js';
 import type { Layer, Program } from '../ir/types.js';
 import { deriveSeed, seededRandom, shuffleInPlace } from '../util/random.js';
 import type { HeadKind } from './metrics.js';
-import { compareLabels, type Example } from './readers.js';
+import { compareLabels, type Example } from '../data/readers.js';
 import type { EffectiveSettings } from './settings.js';
 
 // Seeds for the independent random streams of one run, mixed with the run's seed.

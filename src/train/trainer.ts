@@ -17,7 +17,7 @@ import { batchIds, classIndices, evaluate, masksPadding } from './inference.js';
 import { runLoop } from './loop.js';
 import type { HeadKind, Metrics } from './metrics.js';
 import { makeOptimizer, readOptimizerState, restoreOptimizerState, setWeightValues, weightValues } from './optimizer.js';
-import type { Example } from './readers.js';
+import type { Example } from '../data/readers.js';
 import { RunState, type RunIdentity } from './run-state.js';
 import { fingerprint, headOf, labelsOf, lossFor, seededSplit, STREAM_INIT, STREAM_STEP } from './setup.js';
 import type { EffectiveSettings } from './settings.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDataset, type Example } from '../../src/train/readers.js';
+import { readDataset, type Example } from '../../src/data/readers.js';
 import { seededSplit, type TrainResult } from '../../src/train/trainer.js';
-import { hasSharedData, sharedFile } from '../train/helpers/real-data.js';
+import { hasSharedData, sharedFile } from '../support/real-data.js';
 import { quickSettings, specIn, tempDir, trainIn } from '../train-e2e/helpers.js';
 
 /**

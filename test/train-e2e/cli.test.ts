@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SIZE, demoCorpusTsv } from '../../src/train/demo-data.js';
-import { loadVectors } from '../../src/train/vectors.js';
+import { DEMO_SIZE, demoCorpusTsv } from '../../src/data/demo.js';
+import { loadVectors } from '../../src/vectors/load.js';
 import { Vocab } from '../../src/text/vocab.js';
-import { tarGz, type TarEntry } from '../train/helpers/tar-writer.js';
+import { tarGz, type TarEntry } from '../support/tar-writer.js';
 import { rnnc, tempDir, type Run } from './helpers.js';
 
 const dir = tempDir('train-cli');

@@ -5,10 +5,10 @@ import { afterAll } from 'vitest';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { checkText } from '../../src/program.js';
 import type { Program } from '../../src/ir/types.js';
-import { demoCorpus } from '../../src/train/demo-data.js';
+import { demoCorpus } from '../../src/data/demo.js';
 import { DEFAULT_SETTINGS, type EffectiveSettings } from '../../src/train/settings.js';
 import { train, type TrainOptions, type TrainResult } from '../../src/train/trainer.js';
-import type { Example } from '../../src/train/readers.js';
+import type { Example } from '../../src/data/readers.js';
 import { bin, repo, rnnc, type Run } from '../cli/run.js';
 
 export { bin, repo, rnnc, type Run };

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDataset, type Example } from '../../src/train/readers.js';
+import { readDataset, type Example } from '../../src/data/readers.js';
 import { evaluate, loadTrained, predictProbabilities, seededSplit } from '../../src/train/trainer.js';
-import { hasSharedData, sharedFile } from '../train/helpers/real-data.js';
+import { hasSharedData, sharedFile } from '../support/real-data.js';
 import { rnnc, tempDir, type Run } from './helpers.js';
 
 /**

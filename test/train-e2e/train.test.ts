@@ -5,7 +5,7 @@ import { embeddingToVec } from '../../src/train/embedding-init.js';
 import { ModelFolder } from '../../src/artifacts/model-folder.js';
 import { evaluate, loadTrained, predictProbabilities } from '../../src/train/trainer.js';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { loadVectors } from '../../src/train/vectors.js';
+import { loadVectors } from '../../src/vectors/load.js';
 import { Vocab } from '../../src/text/vocab.js';
 import { rejection } from '../fixtures.js';
 import { demoSlice, historyOf, quickSettings, repo, specIn, tempDir, trainIn, weightsOf } from './helpers.js';

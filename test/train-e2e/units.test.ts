@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../src/cli/args.js';
 import { ProgressPrinter } from '../../src/cli/progress.js';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/train/demo-data.js';
+import { DEMO_MAXLEN, DEMO_SIZE, demoCorpus, demoCorpusTsv } from '../../src/data/demo.js';
 import { computeMetrics, crossEntropy, formatMetrics } from '../../src/train/metrics.js';
 import { deriveSeed, seededRandom, shuffleInPlace, withMathRandom } from '../../src/util/random.js';
 import { DEFAULT_SETTINGS, effectiveSettings } from '../../src/train/settings.js';

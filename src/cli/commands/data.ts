@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../train/demo-data.js';
-import { DATASETS, defaultCacheDir, fetchDataset, renderProgress, type DatasetName } from '../../train/fetch.js';
-import { readDataset } from '../../train/readers.js';
+import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../data/demo.js';
+import { DATASETS, defaultCacheDir, fetchDataset, renderProgress, type DatasetName } from '../../data/fetch.js';
+import { readDataset } from '../../data/readers.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit.js';
 import { writeOutputFile, type Io } from '../io.js';

@@ -8,7 +8,7 @@ import { renderFileLevel } from '../../diagnostics/render.js';
 import { seededSplit, train, evaluate, type TrainResult } from '../../train/trainer.js';
 import { DEFAULT_SETTINGS } from '../../train/settings.js';
 import { settingsFromArgs } from '../settings-flags.js';
-import type { Example } from '../../train/readers.js';
+import type { Example } from '../../data/readers.js';
 import type { Metrics } from '../../train/metrics.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_INTERRUPTED, exitCodeFor } from '../exit.js';

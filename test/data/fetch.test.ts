@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { DATASETS, defaultCacheDir, extractTarGz, fetchDataset, renderProgress, type FetchOptions } from '../../src/train/fetch.js';
-import { readDataset } from '../../src/train/readers.js';
-import { paxPath, tar, tarGz, type TarEntry } from './helpers/tar-writer.js';
+import { DATASETS, defaultCacheDir, fetchDataset, renderProgress, type FetchOptions } from '../../src/data/fetch.js';
+import { extractTarGz } from '../../src/data/tar.js';
+import { readDataset } from '../../src/data/readers.js';
+import { paxPath, tar, tarGz, type TarEntry } from '../support/tar-writer.js';
 import { rejection } from '../fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnc-fetch-'));

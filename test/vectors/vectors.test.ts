@@ -11,9 +11,9 @@ import {
   readVectorsDim,
   readVectorsHeader,
   type LoadVectorsOptions,
-} from '../../src/train/vectors.js';
+} from '../../src/vectors/load.js';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { hasSharedData, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, sharedFile } from '../support/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('vectors');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../../src/train/readers.js';
+import { readDataset } from '../../src/data/readers.js';
 import {
   checkTokenPattern,
   DEFAULT_TOKEN_PATTERN,
@@ -8,7 +8,7 @@ import {
 } from '../../src/text/tokenizer.js';
 import { RnncError } from '../../src/diagnostics/error.js';
 import { OOV_ID, PAD_ID, Vocab, type VocabJSON } from '../../src/text/vocab.js';
-import { hasSharedData, sharedFile } from './helpers/real-data.js';
+import { hasSharedData, sharedFile } from '../support/real-data.js';
 
 describe('tokenizer', () => {
   it('keeps inner apostrophes and hyphens, numbers with separators, and splits punctuation', () => {

@@ -2,8 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RnncError } from '../../src/diagnostics/error.js';
-import { compareLabels, decodeCp1252, readDataset, type Dataset } from '../../src/train/readers.js';
-import { hasSharedData, sharedFile } from './helpers/real-data.js';
+import { compareLabels, readDataset, type Dataset } from '../../src/data/readers.js';
+import { decodeCp1252 } from '../../src/data/decode.js';
+import { hasSharedData, sharedFile } from '../support/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
 const { dir, fixture } = fixtureDir('readers');
