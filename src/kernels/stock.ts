@@ -119,7 +119,7 @@ function wasmKernels(tf: TfModule): Record<string, (original: KernelFunc) => Ker
   const slice: (original: KernelFunc) => KernelFunc = (original) => (args) => {
     const x = args.inputs['x'] as TensorInfo;
     if (x.dtype === 'string') return original(args);
-    const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]);
+    const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]) as [number[], number[]];
     return sliceWasm(args.backend as WasmBackend, x, begin, size);
   };
   return {

@@ -165,10 +165,10 @@ function fillMissing(
   for (let id = 1; id < state.length; id++) {
     if (state[id] === 0) continue;
     n++;
-    for (let j = 0; j < dim; j++) mean[j] += matrix[id * dim + j]!;
+    for (let j = 0; j < dim; j++) mean[j] = mean[j]! + matrix[id * dim + j]!;
   }
   if (n === 0) return;
-  for (let j = 0; j < dim; j++) mean[j] /= n;
+  for (let j = 0; j < dim; j++) mean[j] = mean[j]! / n;
   for (const id of missing) matrix.set(mean, id * dim);
 }
 
