@@ -1,6 +1,7 @@
 import { fail } from '../diagnostics/error.js';
 import type * as Tf from '@tensorflow/tfjs';
 import { applyKernels, type FuseReport } from '../kernels/fuse.js';
+import { installOrthogonal } from '../kernels/orthogonal.js';
 import { loadKernels, type KernelRuntime } from '../kernels/runtime.js';
 import { registerKernelFixes } from '../kernels/stock.js';
 
@@ -158,6 +159,11 @@ export async function loadTf(opts: LoadTfOptions = {}): Promise<LoadedTf> {
         kernelNote = `the fused kernels could not start (${reason(err)}); recurrent layers run on stock tfjs kernels`;
       }
     }
+    // Recurrent kernels' orthogonal initial weights come from a blocked QR on the kernels' matrix
+    // product (kernels/orthogonal.ts) whichever kernels the layers run on, so a seed gives the
+    // same initial model either way; one thread when the fused kernels are not wanted.
+    const forInit = kernels ?? (await loadKernels({ threads: 1 }).catch(() => null));
+    installOrthogonal(tf, forInit);
     return { tf, backend, ...(note ? { note } : {}), kernels, ...(kernelNote ? { kernelNote } : {}) };
   };
 
