@@ -8,7 +8,12 @@ import { flushComments, group, hardline, ifBreak, indent, line, print, softline,
 /** Lines longer than this are broken (where the layout allows it). */
 export const FORMAT_WIDTH = 100;
 
-export type FormatResult = { text: string } | { diagnostics: Diagnostic[] };
+/**
+ * The formatted text, and which layout it has: `canonical` (the documented one), `source-order`
+ * (statements kept in their order, where moving them would change the program) or `unchanged`
+ * (the layout's own safety check failed: a formatter bug, which tests and the fuzzer look for).
+ */
+export type FormatResult = { text: string; layout: 'canonical' | 'source-order' | 'unchanged' } | { diagnostics: Diagnostic[] };
 
 interface CommentInfo {
   /** Where it ends in the source. */
@@ -56,13 +61,13 @@ export function formatSource(text: string): FormatResult {
   if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
   const eol = /\r\n/.test(text.slice(0, firstBreakEnd(text))) ? '\r\n' : '\n';
   const canonical = layout(text, parsed.tokens, parsed.ast.statements, true, eol);
-  if (sameProgram(parsed, canonical)) return { text: canonical };
+  if (sameProgram(parsed, canonical)) return { text: canonical, layout: 'canonical' };
   // Moving statements can join two of them into one (a name followed by a statement that starts
   // with `(`); keeping their order cannot, as the tokens stay the same.
   const inOrder = layout(text, parsed.tokens, parsed.ast.statements, false, eol);
-  if (sameProgram(parsed, inOrder)) return { text: inOrder };
+  if (sameProgram(parsed, inOrder)) return { text: inOrder, layout: 'source-order' };
   // Only a bug in the layout gets here: better unchanged than wrong.
-  return { text };
+  return { text, layout: 'unchanged' };
 }
 
 function firstBreakEnd(text: string): number {
