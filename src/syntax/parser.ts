@@ -1,4 +1,4 @@
-import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens,
   Colon,
@@ -17,6 +17,10 @@ import {
   Train,
   UnterminatedString,
 } from './tokens.js';
+import { MAX_DIAGNOSTICS } from '../limits.js';
+
+/** In-repetition recovery is tried only when a token to re-synchronize on is this close (see below). */
+const RECOVERY_LOOKAHEAD = 1000;
 
 function describe(t: IToken): string {
   if (t.tokenType.name === 'EOF') return 'end of file';
@@ -79,6 +83,37 @@ export class RnnParser extends CstParser {
   constructor(options: { validate?: boolean } = {}) {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: messages, skipValidations: !options.validate });
     this.performSelfAnalysis();
+    this.boundRepetitionRecovery();
+  }
+
+  /**
+   * Bounds Chevrotain's in-repetition recovery (skipping to where the next `MANY` iteration
+   * can start), whose cost grew without limit on broken text:
+   * - it re-enters the repetition recursively, once per error it recovers from: `a = a = a = …`
+   *   nested the stack 20,000 deep and overflowed it. Past MAX_DIAGNOSTICS errors it is not
+   *   tried any more (the repetition ends; the rest is one "unexpected" error). Only what could
+   *   not be shown is lost: the first MAX_DIAGNOSTICS diagnostics all come before that point.
+   * - each try scans ahead for a token to re-synchronize on, and a failed try (restored) costs
+   *   that scan for nothing: 100 tries over 400,000 tokens took 8 s. It is tried only when such
+   *   a token is within RECOVERY_LOOKAHEAD tokens; other recovery (re-sync between rules,
+   *   which consumes what it skips) handles the rest.
+   */
+  private boundRepetitionRecovery(): void {
+    // Internals of Chevrotain 11's Recoverable trait, installed on the instance (a test covers it).
+    type TryRecovery = (this: RnnParser, ...args: unknown[]) => void;
+    const self = this as unknown as { tryInRepetitionRecovery: TryRecovery; flattenFollowSet(): TokenType[] };
+    const tryRecovery = self.tryInRepetitionRecovery;
+    self.tryInRepetitionRecovery = function (this: RnnParser, ...args: unknown[]): void {
+      if (this.errors.length >= MAX_DIAGNOSTICS) return;
+      const follows = self.flattenFollowSet.call(this);
+      for (let k = 1; k <= RECOVERY_LOOKAHEAD; k++) {
+        const t = this.LA(k);
+        if (t.tokenType === EOF || follows.some((f) => tokenMatcher(t, f))) {
+          tryRecovery.apply(this, args);
+          return;
+        }
+      }
+    };
   }
 
   program = this.RULE('program', () => {
