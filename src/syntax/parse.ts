@@ -3,7 +3,7 @@ import { diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { buildSourceFile, type SourceFile } from './ast.js';
 import { sharedParser } from './parser.js';
-import { LBrace, LParen, RBrace, RnnLexer, RParen, UnterminatedString } from './tokens.js';
+import { LBrace, lex, LParen, RBrace, RParen, UnterminatedString } from './tokens.js';
 import { formatCount } from '../util/numbers.js';
 
 import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';
@@ -135,7 +135,7 @@ export function parseSource(text: string): ParseResult {
     };
   }
 
-  const lexed = RnnLexer.tokenize(text);
+  const lexed = lex(text);
   const diagnostics: Diagnostic[] = [];
   for (const e of lexed.errors) {
     const s = { start: e.offset, end: e.offset + e.length };
