@@ -69,7 +69,11 @@ export function readJsonIr(text: string): JsonReadResult {
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const diagnostics = errors.map((e) => {
     const name = printParseErrorCode(e.error);
-    return diag('InvalidJson', { start: e.offset, end: e.offset + Math.max(e.length, 1) }, describeError[name] ?? name);
+    // At least one character wide where there is one: an error at the end of the text (an empty
+    // or truncated file) is an empty range there, not one past it.
+    const start = Math.min(e.offset, text.length);
+    const end = Math.min(text.length, start + Math.max(e.length, 1));
+    return diag('InvalidJson', { start, end }, describeError[name] ?? name);
   });
   const pointers = new Map<string, Span>();
   const walk = (node: Node, pointer: string): void => {

@@ -69,3 +69,17 @@ describe('the parser on text with thousands of errors in one repetition', () => 
     expect(parseSource('embed(8) |> () |> dense(1)').stopped).toBe(false);
   });
 });
+
+describe('the IR reader (.rnn.json)', () => {
+  // The error at the end of the text was given a range one character past it.
+  test.each([
+    ['an empty file', ''],
+    ['only blanks', '  \n'],
+    ['a truncated file', '{"format": "rnnc-ir", "version": 1, "layers": ['],
+    ['a truncated key', '{"lay'],
+  ])('%s: every range lies within the text', (_, text) => {
+    const r = check(text, 'found.rnn.json');
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    for (const d of r.diagnostics) expect(d.span.end).toBeLessThanOrEqual(text.length);
+  });
+});
