@@ -10,6 +10,9 @@ export interface JsonReadResult {
   diagnostics: Diagnostic[];
 }
 
+/** Values below a pointer longer than this get no pointer of their own (see `readJsonIr`). */
+const MAX_POINTER_CHARS = 256;
+
 function escapeToken(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -78,6 +81,10 @@ export function readJsonIr(text: string): JsonReadResult {
   const pointers = new Map<string, Span>();
   const walk = (node: Node, pointer: string): void => {
     pointers.set(pointer, { start: node.offset, end: node.offset + node.length });
+    // Under a long key every descendant's pointer repeats it: a 100,000-character key over 500
+    // items hashed 100 MB of pointers (3 s). Diagnostics only point at IR properties, whose
+    // pointers are short; deeper, the span of the nearest recorded ancestor is used.
+    if (pointer.length > MAX_POINTER_CHARS) return;
     if (node.type === 'object') {
       for (const prop of node.children ?? []) {
         const [key, value] = prop.children ?? [];

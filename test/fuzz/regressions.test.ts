@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MAX_DIAGNOSTICS } from '../../src/limits.js';
+import { readJsonIr } from '../../src/ir/json.js';
 import { checkText } from '../../src/program.js';
 import { sharedParser } from '../../src/syntax/parser.js';
 import { parseSource } from '../../src/syntax/parse.js';
@@ -81,5 +82,17 @@ describe('the IR reader (.rnn.json)', () => {
     const r = check(text, 'found.rnn.json');
     expect(r.diagnostics.length).toBeGreaterThan(0);
     for (const d of r.diagnostics) expect(d.span.end).toBeLessThanOrEqual(text.length);
+  });
+
+  // Every value under a long key had a pointer repeating the key: quadratic (a hang in fuzzing).
+  test('pointers stay proportional to the text under a long key', () => {
+    const text = JSON.stringify({ ['k'.repeat(20_000)]: Array.from({ length: 1000 }, () => [0]), layers: [] });
+    const { pointers } = readJsonIr(text);
+    let chars = 0;
+    for (const p of pointers.keys()) chars += p.length;
+    expect(chars).toBeLessThan(4 * text.length);
+    // The unknown key itself is still pointed at.
+    const r = checkText(text, { fileName: 'found.rnn.json' });
+    expect(r.diagnostics.find((d) => d.code === 'E2003')?.span).toEqual({ start: 1, end: 20_003 });
   });
 });
