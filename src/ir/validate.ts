@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { preview, quote } from '../check/quote.js';
 import { didYouMean } from '../check/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
@@ -28,12 +29,11 @@ export function spanFor(pointers: PointerSpans, pointer: string, fallback: Span)
 
 function propertyName(pointer: string): string {
   const last = pointer.slice(pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
-  return /^\d+$/.test(last) ? `item ${last}` : `\`${last}\``;
+  return /^\d+$/.test(last) ? `item ${last}` : quote(last);
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? `\`${v}\`` : JSON.stringify(v);
-}
+/** The offending value, cut short: a type error on a megabyte-long array must not quote it. */
+const show = (v: unknown): string => preview(v);
 
 function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): Diagnostic | undefined {
   const at = (p: string): Span => spanFor(pointers, p, fallback);
@@ -50,7 +50,7 @@ function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): D
       const allowed = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
       const guess = didYouMean(prop, allowed);
       const keySpan = pointers.get(`${ptr}#key`) ?? at(ptr);
-      return mk('SchemaUnknownProperty', keySpan, `unknown property \`${prop}\``, {
+      return mk('SchemaUnknownProperty', keySpan, `unknown property ${quote(prop)}`, {
         help: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed here: ${allowed.map((a) => `\`${a}\``).join(', ')}` : undefined,
         fixes: guess && pointers.has(`${ptr}#key`) ? [{ title: `rename to \`${guess}\``, edits: [{ span: keySpan, text: JSON.stringify(guess) }] }] : undefined,
       });

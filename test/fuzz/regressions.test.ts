@@ -137,3 +137,28 @@ describe('the IR reader (.rnn.json)', () => {
     for (const value of cases) expect(show(schemaErrorsOf(value)), JSON.stringify(value)).toEqual(whole(value));
   });
 });
+
+describe('messages quote what the user wrote, cut short', () => {
+  const long = 'q'.repeat(100_000);
+  // Each of these quoted its whole input: up to 177 KB for one message.
+  test.each([
+    ['an IR value of the wrong type', `{"format": "rnnc-ir", "version": 1, "layers": [{"kind": "lstm", "units": [${'1,'.repeat(50_000)}1]}]}`, 'found [1,1,'],
+    ['an unknown IR property', `{"format": "rnnc-ir", "version": 1, "layers": [{"kind": "lstm", "units": 1, "${long}": 0}]}`, 'unknown property `qqq'],
+    ['an IR string not allowed', `{"format": "rnnc-ir", "version": 1, "layers": [{"kind": "lstm", "units": 1, "activation": "${long}"}]}`, 'found `qqq'],
+    ['an unknown layer', `embed(8) |> ${long}(1)`, 'unknown layer `qqq'],
+    ['an undefined name', `embed(8) |> ${long}`, '`qqq'],
+    ['a long number', `embed(0.${'1'.repeat(5000)})`, 'found `0.111'],
+    ['a number out of range', `embed(${'9'.repeat(5000)}e9999)`, 'number out of range'],
+    ['an enum value', `embed(8) |> dense(1, activation: "${long}")`, 'found `qqq'],
+    ['an unknown argument', `embed(8, ${long}: 1)`, 'has no argument `qqq'],
+    ['a train setting', `embed(8) |> lstm(1) train { ${long}: 1 }`, 'unknown train setting `qqq'],
+    ['a missing vectors file', `embed(8, pretrained: vectors("${long}")) |> lstm(1) |> dense(1)`, 'not found'],
+    ['a long binding cycle', Array.from({ length: 200 }, (_, i) => `let b${i} = b${(i + 1) % 200}`).join('\n') + '\nembed(8) |> b0', 'defined in terms of itself'],
+  ])('%s', (_, text, expected) => {
+    const r = check(text, text.startsWith('{') ? 'found.rnn.json' : 'found.rnn');
+    const d = r.diagnostics.find((x) => x.message.includes(expected));
+    expect(d, r.diagnostics.map((x) => x.message.slice(0, 80)).join('\n')).toBeDefined();
+    expect(d!.message.length).toBeLessThan(300);
+  });
+});
+
