@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { getNodeValue, parseTree, type Node } from 'jsonc-parser';
 import { describe, expect, test } from 'vitest';
 import { MAX_DIAGNOSTICS } from '../../src/limits.js';
+import { formatSource } from '../../src/fmt/format.js';
 import { readJsonIr } from '../../src/ir/json.js';
 import { validate as generated } from '../../src/ir/schema-validator.gen.js';
 import { schemaErrorsOf, validateProgram } from '../../src/ir/validate.js';
@@ -203,6 +204,28 @@ describe('messages quote what the user wrote, cut short', () => {
     const d = r.diagnostics.find((x) => x.message.includes(expected));
     expect(d, r.diagnostics.map((x) => x.message.slice(0, 80)).join('\n')).toBeDefined();
     expect(d!.message.length).toBeLessThan(300);
+  });
+});
+
+describe('fmt on files with thousands of statements', () => {
+  // The safety net filtered every token once per statement: quadratic. Counted, not timed.
+  test('looks at each token a bounded number of times', () => {
+    const n = 2000;
+    const text = `${Array.from({ length: n }, (_, i) => `let b${i} = lstm(${(i % 50) + 1})`).join('\n')}\nembed(8) |> b0 |> dense(1)\n`;
+    const filter = Array.prototype.filter;
+    let visited = 0;
+    Array.prototype.filter = function (this: unknown[], ...args: Parameters<typeof filter>) {
+      visited += this.length;
+      return filter.apply(this, args);
+    } as typeof filter;
+    let r;
+    try {
+      r = formatSource(text);
+    } finally {
+      Array.prototype.filter = filter;
+    }
+    expect(r).toMatchObject({ layout: 'canonical' });
+    expect(visited).toBeLessThan(100 * n);
   });
 });
 
