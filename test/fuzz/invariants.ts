@@ -9,6 +9,7 @@ import type { PretrainedSource } from '../../src/ir/types.js';
 import { validateProgram } from '../../src/ir/validate.js';
 import { MAX_DIAGNOSTICS } from '../../src/limits.js';
 import { toLspDiagnostic } from '../../src/lsp/diagnostics.js';
+import { performance } from 'node:perf_hooks';
 import { checkText, type CheckResult } from '../../src/program.js';
 
 /**
@@ -124,9 +125,19 @@ export function checkResultInvariants(text: string, r: CheckResult): void {
   }
 }
 
-/** checkText for a `.rnn` text (as if it were in specs/), with every invariant checked. */
-export function checkRnn(root: string, text: string): CheckResult {
-  const r = checkText(text, { fileName: join(root, 'specs', 'fuzz.rnn'), resolveDim: fuzzResolveDim(root) });
+/** Runs `f`, and how long it took in milliseconds. */
+export function timed<T>(f: () => T): [T, number] {
+  const t0 = performance.now();
+  const r = f();
+  return [r, performance.now() - t0];
+}
+
+/**
+ * checkText for a `.rnn` text (as if it were in specs/), with every invariant checked; returns
+ * how long checkText itself took (the checks of its result are the fuzzer's, not rnnc's, work).
+ */
+export function checkRnn(root: string, text: string): number {
+  const [r, ms] = timed(() => checkText(text, { fileName: join(root, 'specs', 'fuzz.rnn'), resolveDim: fuzzResolveDim(root) }));
   checkResultInvariants(text, r);
   if (r.program) {
     // The back end reads what the front end writes: its `spec.json` means the same program.
@@ -138,15 +149,15 @@ export function checkRnn(root: string, text: string): CheckResult {
     // As JSON: the IR reader's objects have no prototype, the lowering's do.
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(back.program)), JSON.parse(json))) fail('the program read back from its IR differs');
   }
-  return r;
+  return ms;
 }
 
-/** checkText for an IR text (`.rnn.json`), with every invariant checked. */
-export function checkJson(text: string): CheckResult {
-  const r = checkText(text, { fileName: 'fuzz.rnn.json' });
+/** checkText for an IR text (`.rnn.json`), with every invariant checked; returns checkText's time. */
+export function checkJson(text: string): number {
+  const [r, ms] = timed(() => checkText(text, { fileName: 'fuzz.rnn.json' }));
   checkResultInvariants(text, r);
   if (r.kind !== 'json') fail('a .rnn.json file was not read as IR');
-  return r;
+  return ms;
 }
 
 /** A position for `lines` in LSP form is inside the text. */

@@ -6,6 +6,7 @@ import type { CompletionItem, CompletionList, DocumentSymbol, Location, Range, S
 import { LineIndex } from '../../src/diagnostics/positions.js';
 import { hasErrors } from '../../src/diagnostics/types.js';
 import { formatSource } from '../../src/fmt/format.js';
+import { MAX_DIAGNOSTICS } from '../../src/limits.js';
 import { checkText } from '../../src/program.js';
 import { lower } from '../../src/syntax/lower.js';
 import { parseSource } from '../../src/syntax/parse.js';
@@ -25,7 +26,7 @@ import {
   type JsonMutation,
   type Mutation,
 } from './generators.js';
-import { checkJson, checkLspPosition, checkLspRange, checkRnn, fail, fuzzResolveDim, short } from './invariants.js';
+import { checkJson, checkLspPosition, checkLspRange, checkRnn, fail, fuzzResolveDim, short, timed } from './invariants.js';
 import { InProcessServer } from './lsp-harness.js';
 
 /**
@@ -40,7 +41,11 @@ export interface Target {
   /** Share of the total case count. */
   weight: number;
   arbitrary: fc.Arbitrary<unknown>;
-  run(input: unknown): void | Promise<void>;
+  /**
+   * Runs one case. It returns how long the operation under test took (checkText, formatSource),
+   * when checking its result is extra work of the fuzzer's; else the whole run is timed.
+   */
+  run(input: unknown): number | void | Promise<number | void>;
   /** The text the case feeds in (for a short reproducer and a file), when it has one. */
   text(input: unknown): string | undefined;
   /** Releases what `run` started (the language server). */
@@ -52,7 +57,7 @@ function target<T>(t: {
   description: string;
   weight: number;
   arbitrary: fc.Arbitrary<T>;
-  run(input: T): void | Promise<void>;
+  run(input: T): number | void | Promise<number | void>;
   text(input: T): string | undefined;
   dispose?(): void;
 }): Target {
@@ -77,20 +82,21 @@ function commentsOf(text: string): string[] {
  * - every comment is kept (the same comment texts, as a multiset);
  * - the meaning is kept: the lowered IR is the same (when the text has errors too: the layers
  *   that did lower), and so are the checked program and the diagnostics' codes and messages (as
- *   multisets: statements move, so their order may change).
+ *   multisets: statements move, so their order may change; past the cap of 100, which ones are
+ *   shown depends on the order, so only their number is compared).
  * - no line ends in blanks; a non-empty result ends with the source's line break.
  */
-export function checkFormat(root: string, x: string): void {
-  const r = formatSource(x);
+export function checkFormat(root: string, x: string): number {
+  const [r, once] = timed(() => formatSource(x));
   if ('diagnostics' in r) {
     const parsed = parseSource(x);
     if (!hasErrors(r.diagnostics)) fail('formatting refused a text without syntax errors');
     if (!isDeepStrictEqual(r.diagnostics, parsed.diagnostics)) fail('formatting refused with other diagnostics than the parser’s');
-    return;
+    return once;
   }
   const y = r.text;
   if (r.layout === 'unchanged') fail('the layout failed its own safety check (the text came back unchanged)');
-  const again = formatSource(y);
+  const [again, twice] = timed(() => formatSource(y));
   if ('diagnostics' in again) fail(`the formatted text has syntax errors: ${short(again.diagnostics.map((d) => d.message))}\n--- formatted:\n${y}`);
   if (again.text !== y) {
     const a = y.split('\n');
@@ -104,7 +110,10 @@ export function checkFormat(root: string, x: string): void {
   if (!isDeepStrictEqual(lowered(y), lowered(x))) fail('the lowered IR changed');
   const meaning = (t: string) => {
     const c = checkText(t, { fileName: join(root, 'specs', 'fuzz.rnn'), resolveDim });
-    return { program: c.program, diagnostics: c.diagnostics.map((d) => `${d.code} ${d.message}`).sort() };
+    const capped = c.diagnostics.length > MAX_DIAGNOSTICS;
+    // Past the cap the first 100 in source order are shown, and statements move: only the total can be compared.
+    const total = capped ? MAX_DIAGNOSTICS + Number(/(\d+) more not shown/.exec(c.diagnostics[MAX_DIAGNOSTICS]!.message)?.[1] ?? 0) : c.diagnostics.length;
+    return { program: c.program, diagnostics: capped ? [`${total} diagnostics`] : c.diagnostics.map((d) => `${d.code} ${d.message}`).sort() };
   };
   const before = meaning(x);
   const after = meaning(y);
@@ -114,6 +123,7 @@ export function checkFormat(root: string, x: string): void {
   if (y.length > 0 && !y.endsWith(eol)) fail('the result does not end with a line break');
   const blankEnd = y.split(eol).findIndex((l) => l !== l.trimEnd());
   if (blankEnd >= 0) fail(`line ${blankEnd + 1} ends in blanks`);
+  return once + twice;
 }
 
 // --- the language server ----------------------------------------------------------------------
@@ -345,7 +355,7 @@ export function createTargets(root: string): Target[] {
       description: 'random strings through checkText (parse, lower, schema, checks)',
       weight: 20,
       arbitrary: randomText,
-      run: (text) => void checkRnn(root, text),
+      run: (text) => checkRnn(root, text),
       text: (text) => text,
     }),
     target({
@@ -353,7 +363,7 @@ export function createTargets(root: string): Target[] {
       description: 'grammar-aware random programs through checkText',
       weight: 20,
       arbitrary: rnnProgram,
-      run: (text) => void checkRnn(root, text),
+      run: (text) => checkRnn(root, text),
       text: (text) => text,
     }),
     target({
@@ -361,7 +371,7 @@ export function createTargets(root: string): Target[] {
       description: `mutations of ${rnn.length} specs, fixtures and examples through checkText`,
       weight: 15,
       arbitrary: mutatedOf(rnn.length),
-      run: (m) => void checkRnn(root, rnnText(m)),
+      run: (m) => checkRnn(root, rnnText(m)),
       text: rnnText,
     }),
     target({
@@ -387,7 +397,7 @@ export function createTargets(root: string): Target[] {
         { weight: 1, arbitrary: bigJson },
         { weight: 1, arbitrary: randomText },
       ),
-      run: (text) => void checkJson(text),
+      run: (text) => checkJson(text),
       text: (text) => text,
     }),
     target({
@@ -400,7 +410,7 @@ export function createTargets(root: string): Target[] {
         indent: fc.constantFrom(0, 2),
         text: fc.array(mutation, { maxLength: 3 }),
       }),
-      run: (m) => void checkJson(jsonMutated(irValues, m)),
+      run: (m) => checkJson(jsonMutated(irValues, m)),
       text: (m) => jsonMutated(irValues, m),
     }),
     target({
