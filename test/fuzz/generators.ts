@@ -310,7 +310,7 @@ export const bigJson: fc.Arbitrary<string> = fc.oneof(
     const close = open === '[' ? ']' : '}';
     return open.repeat(depth) + '1' + (closed ? close.repeat(depth) : '');
   }),
-  fc.tuple(fc.integer({ min: 100, max: 10_000 }), irLikeValue).map(([n, v]) => JSON.stringify({ format: 'rnnc-ir', version: 1, layers: Array.from({ length: n }, () => v) })),
+  fc.tuple(fc.integer({ min: 100, max: 5_000 }), irLikeValue).map(([n, v]) => JSON.stringify({ format: 'rnnc-ir', version: 1, layers: Array.from({ length: n }, () => v) })),
   fc.tuple(fc.integer({ min: 100, max: 10_000 }), irScalar).map(([n, v]) =>
     JSON.stringify({ format: 'rnnc-ir', version: 1, layers: [{ kind: 'embedding', input_dim: 10, output_dim: 2, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, v])) }] }),
   ),
