@@ -6,6 +6,8 @@ import { formatSource } from '../../src/fmt/format.js';
 import { readJsonIr } from '../../src/ir/json.js';
 import { validate as generated } from '../../src/ir/schema-validator.gen.js';
 import { schemaErrorsOf, validateProgram } from '../../src/ir/validate.js';
+import { completions } from '../../src/lsp/completion.js';
+import { analyze } from '../../src/lsp/document.js';
 import { checkText } from '../../src/program.js';
 import { sharedParser } from '../../src/syntax/parser.js';
 import { parseSource } from '../../src/syntax/parse.js';
@@ -226,6 +228,31 @@ describe('fmt on files with thousands of statements', () => {
     }
     expect(r).toMatchObject({ layout: 'canonical' });
     expect(visited).toBeLessThan(100 * n);
+  });
+});
+
+describe('the language server on deeply nested text', () => {
+  // Content assist takes time growing with the square of the nesting: completion after 1,400
+  // `(` took 1.5 s (the fuzzer's slowest editing session). Counted, not timed.
+  test('completion does not ask content assist about a prefix nested deeper than the parser accepts', () => {
+    const text = `embed(8) |> lstm(${'('.repeat(1500)}`;
+    const parser = sharedParser() as unknown as { computeContentAssist: (...args: unknown[]) => unknown };
+    const assist = parser.computeContentAssist;
+    let calls = 0;
+    parser.computeContentAssist = (...args: unknown[]) => {
+      calls++;
+      return assist.apply(parser, args);
+    };
+    try {
+      const doc = analyze('file:///deep.rnn', 1, text);
+      expect(Array.isArray(completions(doc, text.length, false))).toBe(true);
+      expect(calls).toBe(0);
+      // A prefix within the limit still gets it.
+      completions(analyze('file:///flat.rnn', 1, 'embed(8) |> lstm('), 'embed(8) |> lstm('.length, false);
+      expect(calls).toBe(1);
+    } finally {
+      delete (parser as { computeContentAssist?: unknown }).computeContentAssist;
+    }
   });
 });
 
