@@ -4,7 +4,7 @@ import type { LineIndex } from '../diagnostics/positions.js';
 import type { Span } from '../diagnostics/types.js';
 import { checkText, type CheckResult } from '../program.js';
 import { MAX_SOURCE_CHARS } from '../syntax/parse.js';
-import { lex } from '../syntax/tokens.js';
+import { inSourceOrder, lex } from '../syntax/tokens.js';
 import { occurrences, type Occurrence } from './occurrences.js';
 
 /** A document's text checked once per version; every feature reads from this. */
@@ -62,7 +62,7 @@ export function analyze(uri: string, version: number, text: string): Analyzed {
       if (text.length > MAX_SOURCE_CHARS) return [];
       const lexed = lex(text);
       const comments = (lexed.groups['comments'] ?? []) as IToken[];
-      return [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
+      return inSourceOrder(lexed.tokens, comments);
     }),
     occurrences: once(() => (result.ast ? occurrences(result.ast) : [])),
     layersBySpan: once(() => {

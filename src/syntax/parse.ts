@@ -3,10 +3,10 @@ import { diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { buildSourceFile, type SourceFile } from './ast.js';
 import { sharedParser } from './parser.js';
-import { LBrace, lex, LParen, RBrace, RParen, UnterminatedString } from './tokens.js';
+import { inSourceOrder, LBrace, lex, LParen, RBrace, RParen, UnterminatedString } from './tokens.js';
 import { formatCount } from '../util/numbers.js';
 
-import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';
+import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS, MAX_TOKENS } from '../limits.js';
 
 export { MAX_SOURCE_CHARS };
 
@@ -160,12 +160,24 @@ export function parseSource(text: string): ParseResult {
   // A loop, not push(...): a spread of 130,000 diagnostics overflows the call stack.
   for (const d of brackets.diagnostics) diagnostics.push(d);
   const comments = (lexed.groups['comments'] ?? []) as IToken[];
-  const allTokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
+  const allTokens = inSourceOrder(lexed.tokens, comments);
   if (brackets.tooDeep) return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
 
-  const parser = sharedParser();
   // Unmatched closing brackets are already reported; parsing without them avoids a cascade.
-  parser.input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
+  const input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
+  if (input.length > MAX_TOKENS) {
+    const first = input[MAX_TOKENS]!;
+    diagnostics.push(
+      diag('FileTooLarge', span(first), `file too large: ${formatCount(input.length)} tokens (limit ${formatCount(MAX_TOKENS)})`, {
+        label: 'the first token past the limit',
+        help: 'a model spec is a few hundred words: is this the right file?',
+      }),
+    );
+    diagnostics.sort((a, b) => a.span.start - b.span.start);
+    return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
+  }
+  const parser = sharedParser();
+  parser.input = input;
   const cst = parser.program();
   // Past the point where parsing stopped, the parser only unwound: its errors there are not the text's.
   const stopped = parser.stopped;

@@ -70,3 +70,17 @@ export function lex(text: string): ILexingResult {
   for (const group of Object.values(lexed.groups)) group.forEach(setEnd);
   return lexed;
 }
+
+/** Tokens and comments (each already in source order) merged into one list in source order. */
+export function inSourceOrder(tokens: IToken[], comments: IToken[]): IToken[] {
+  if (comments.length === 0) return tokens.slice();
+  const out: IToken[] = [];
+  let j = 0;
+  for (const t of tokens) {
+    while (j < comments.length && comments[j]!.startOffset < t.startOffset) out.push(comments[j++]!);
+    out.push(t);
+  }
+  while (j < comments.length) out.push(comments[j++]!);
+  return out;
+}
+
