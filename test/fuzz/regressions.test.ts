@@ -14,8 +14,9 @@ import { parseSource } from '../../src/syntax/parse.js';
 import { checkResultInvariants } from './invariants.js';
 
 /**
- * What the fuzzer found, one test each: every one failed before its fix. The inputs are the
- * shrunk reproducers, scaled where size is the point.
+ * What the fuzzer found (and what investigating it turned up), each with a test that failed
+ * before its fix; beside them, tests that the fix left ordinary input as it was. The inputs are
+ * the shrunk reproducers, scaled where size is the point; work is counted, not timed.
  */
 
 function check(text: string, fileName = 'found.rnn') {
