@@ -8,6 +8,14 @@
 export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
 
 /**
+ * A spec with more tokens (comments and brackets reported as unmatched not counted) is refused
+ * before parsing: the parser's tree takes about a kilobyte per statement, so 4 Mi characters of
+ * `1 1 1 …` (two million one-token statements) ran out of memory. A 1,000-layer model written
+ * out in full is some 15,000 tokens.
+ */
+export const MAX_TOKENS = 50_000;
+
+/**
  * Deeper nesting — parentheses in a spec, arrays and objects in IR JSON — is refused before
  * parsing or walking, so recursive code cannot overflow the stack.
  */

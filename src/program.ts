@@ -67,6 +67,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
   let map: SourceMap | undefined;
   let bindings: Binding[] = [];
   let frontEndErrors = false;
+  let stopped = false;
 
   if (isJsonFileName(options.fileName)) {
     const r = readJsonIr(text);
@@ -77,6 +78,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
   } else {
     const parsed = parseSource(text);
     ast = parsed.ast;
+    stopped = parsed.stopped ?? false;
     appendAll(diagnostics, parsed.diagnostics);
     const lowered = lower(parsed.ast, {
       vocab: options.vocab,
@@ -116,5 +118,5 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
     }
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-  return { kind: ast ? 'rnn' : 'json', text, lines, ast, pointers, map, bindings, program, analysis, diagnostics: capDiagnostics(diagnostics) };
+  return { kind: ast ? 'rnn' : 'json', text, lines, ast, pointers, map, bindings, program, analysis, diagnostics: capDiagnostics(diagnostics, stopped) };
 }

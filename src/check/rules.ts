@@ -6,6 +6,7 @@ import { checkTokenPattern } from '../ir/token-pattern.js';
 import { spanFor, type PointerSpans } from '../ir/validate.js';
 import { analyze, type Analysis } from './shapes.js';
 import { formatCount } from '../util/numbers.js';
+import { clip } from './quote.js';
 
 /** Default `--max-params`: far below what 24 GiB would hold with Adam's slots, far above any lecture model. */
 export const DEFAULT_MAX_PARAMS = 50_000_000;
@@ -125,6 +126,6 @@ function checkTraining(program: Program, pointers: PointerSpans, use: (i: number
   }
   const pattern = program.train?.token_pattern;
   const problem = pattern === undefined ? undefined : checkTokenPattern(pattern);
-  if (problem) out.push(diag('BadTrainValue', spanFor(pointers, '/train/token_pattern', whole), `token_pattern: ${problem}`));
+  if (problem) out.push(diag('BadTrainValue', spanFor(pointers, '/train/token_pattern', whole), `token_pattern: ${clip(problem, 200)}`));
   return out;
 }

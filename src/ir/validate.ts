@@ -1,7 +1,9 @@
 import type { ErrorObject } from 'ajv';
+import { preview, quote } from '../check/quote.js';
 import { didYouMean } from '../check/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
+import { IR_FORMAT, IR_VERSION } from './types.js';
 // Precompiled from grammar/ir.schema.json by scripts/gen-validator.mjs (a test keeps it fresh).
 import { validate as generated } from './schema-validator.gen.js';
 
@@ -27,12 +29,11 @@ export function spanFor(pointers: PointerSpans, pointer: string, fallback: Span)
 
 function propertyName(pointer: string): string {
   const last = pointer.slice(pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
-  return /^\d+$/.test(last) ? `item ${last}` : `\`${last}\``;
+  return /^\d+$/.test(last) ? `item ${last}` : quote(last);
 }
 
-function show(v: unknown): string {
-  return typeof v === 'string' ? `\`${v}\`` : JSON.stringify(v);
-}
+/** The offending value, cut short: a type error on a megabyte-long array must not quote it. */
+const show = (v: unknown): string => preview(v);
 
 function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): Diagnostic | undefined {
   const at = (p: string): Span => spanFor(pointers, p, fallback);
@@ -49,7 +50,7 @@ function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): D
       const allowed = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
       const guess = didYouMean(prop, allowed);
       const keySpan = pointers.get(`${ptr}#key`) ?? at(ptr);
-      return mk('SchemaUnknownProperty', keySpan, `unknown property \`${prop}\``, {
+      return mk('SchemaUnknownProperty', keySpan, `unknown property ${quote(prop)}`, {
         help: guess ? `did you mean \`${guess}\`?` : allowed.length ? `allowed here: ${allowed.map((a) => `\`${a}\``).join(', ')}` : undefined,
         fixes: guess && pointers.has(`${ptr}#key`) ? [{ title: `rename to \`${guess}\``, edits: [{ span: keySpan, text: JSON.stringify(guess) }] }] : undefined,
       });
@@ -89,15 +90,42 @@ function toDiagnostic(e: ErrorObject, pointers: PointerSpans, fallback: Span): D
   }
 }
 
+/** The schema's errors for a value, in ajv's form. */
+function schemaErrors(value: unknown): ErrorObject[] {
+  return validateIr(value) ? [] : [...(validateIr.errors ?? [])];
+}
+
+/** A layer the schema accepts, standing in for the real ones while the top level is validated. */
+const PLACEHOLDER_LAYER = { kind: 'dropout', rate: 0 };
+
+/**
+ * The same errors as validating the whole value, in linear time. ajv's generated code
+ * concatenates the error list at every `$ref`, so validating a program in one call is
+ * quadratic in its number of invalid layers (64,000 took 156 s): the top level is validated
+ * with one placeholder layer, then each layer in a program of its own, its errors' paths moved
+ * back to its index.
+ */
+export function schemaErrorsOf(value: unknown): ErrorObject[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return schemaErrors(value);
+  const layers = (value as { layers?: unknown }).layers;
+  if (!Array.isArray(layers) || layers.length === 0) return schemaErrors(value);
+  const out = schemaErrors({ ...value, layers: [PLACEHOLDER_LAYER] });
+  layers.forEach((layer, i) => {
+    for (const e of schemaErrors({ format: IR_FORMAT, version: IR_VERSION, layers: [layer] })) {
+      out.push({ ...e, instancePath: `/layers/${i}${e.instancePath.slice('/layers/0'.length)}` });
+    }
+  });
+  return out;
+}
+
 /**
  * Validates a value against the IR schema and maps every error back to the source range its
  * value came from (a `.rnn` call's argument, or a `.rnn.json` property).
  */
 export function validateProgram(value: unknown, pointers: PointerSpans, fallback: Span = { start: 0, end: 0 }): Diagnostic[] {
-  if (validateIr(value)) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const e of validateIr.errors ?? []) {
+  for (const e of schemaErrorsOf(value)) {
     const d = toDiagnostic(e, pointers, fallback);
     if (!d) continue;
     const key = `${d.code}:${d.span.start}:${d.message}`;

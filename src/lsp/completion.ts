@@ -1,6 +1,7 @@
 import type { IToken } from 'chevrotain';
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type Range } from 'vscode-languageserver';
 import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
+import { MAX_NESTING } from '../limits.js';
 import { sharedParser } from '../syntax/parser.js';
 import type { Analyzed } from './document.js';
 import { toRange } from './diagnostics.js';
@@ -63,9 +64,25 @@ function startsValue(t: IToken, prev: IToken): boolean {
   return type === 'Identifier' || type === 'NumberLiteral' || type === 'StringLiteral' || type === 'UnterminatedString';
 }
 
-/** Rules the parser could be in when the next token is a word, from Chevrotain's content assist. */
+/** How deeply the brackets of `tokens` nest. */
+function nesting(tokens: IToken[]): number {
+  let depth = 0;
+  let max = 0;
+  for (const t of tokens) {
+    const type = name(t);
+    if (OPEN.has(type)) max = Math.max(max, ++depth);
+    else if (CLOSE.has(type)) depth = Math.max(0, depth - 1);
+  }
+  return max;
+}
+
+/**
+ * Rules the parser could be in when the next token is a word, from Chevrotain's content assist.
+ * Its time grows with the square of the prefix's nesting (1,000 `(` took a second), so a prefix
+ * nested deeper than the parser accepts (MAX_NESTING) uses the token context alone.
+ */
 function assistRules(prefix: IToken[]): { rules: string[][]; keywords: boolean } | undefined {
-  if (prefix.length > MAX_ASSIST_TOKENS) return undefined;
+  if (prefix.length > MAX_ASSIST_TOKENS || nesting(prefix) > MAX_NESTING) return undefined;
   try {
     const paths = sharedParser().computeContentAssist('statement', prefix);
     if (paths.length === 0) return undefined;

@@ -4,7 +4,7 @@ import type { LineIndex } from '../diagnostics/positions.js';
 import type { Span } from '../diagnostics/types.js';
 import { checkText, type CheckResult } from '../program.js';
 import { MAX_SOURCE_CHARS } from '../syntax/parse.js';
-import { RnnLexer } from '../syntax/tokens.js';
+import { inSourceOrder, lex } from '../syntax/tokens.js';
 import { occurrences, type Occurrence } from './occurrences.js';
 
 /** A document's text checked once per version; every feature reads from this. */
@@ -60,9 +60,9 @@ export function analyze(uri: string, version: number, text: string): Analyzed {
     tokens: once(() => {
       // The parser refuses oversized text before lexing; so do we.
       if (text.length > MAX_SOURCE_CHARS) return [];
-      const lexed = RnnLexer.tokenize(text);
+      const lexed = lex(text);
       const comments = (lexed.groups['comments'] ?? []) as IToken[];
-      return [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
+      return inSourceOrder(lexed.tokens, comments);
     }),
     occurrences: once(() => (result.ast ? occurrences(result.ast) : [])),
     layersBySpan: once(() => {

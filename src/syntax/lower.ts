@@ -1,6 +1,7 @@
 import { MAX_BINDING_DEPTH, MAX_LAYERS, MAX_REPEAT } from '../limits.js';
 import { formatCount } from '../util/numbers.js';
 import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
+import { clip, quote } from '../check/quote.js';
 import { didYouMean } from '../check/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Fix, Span } from '../diagnostics/types.js';
@@ -94,7 +95,7 @@ function describeValue(v: Value): string {
     case 'str':
       return 'a string';
     case 'sym':
-      return `\`${v.name}\``;
+      return quote(v.name);
     case 'layers':
       return v.items.length === 1 ? 'a layer' : 'a pipeline';
     case 'source':
@@ -102,6 +103,15 @@ function describeValue(v: Value): string {
     case 'error':
       return 'an invalid value';
   }
+}
+
+/** Why a file's own text (a vectors file's reason it cannot be read) may fill a message: at most this much. */
+const MAX_REASON_CHARS = 200;
+
+/** A binding cycle as `a` → `b` → `a`; a long one shows its ends. */
+function describeCycle(cycle: readonly string[]): string {
+  const names = cycle.map((c) => quote(c));
+  return (names.length > 8 ? [...names.slice(0, 4), '…', ...names.slice(-3)] : names).join(' → ');
 }
 
 class Lowerer {
@@ -132,7 +142,7 @@ class Lowerer {
       if (s.type === 'let') {
         const prev = this.lets.get(s.name.name);
         if (prev) {
-          this.report('DuplicateBinding', s.name.span, `\`${s.name.name}\` is already bound`, {
+          this.report('DuplicateBinding', s.name.span, `${quote(s.name.name)} is already bound`, {
             labels: [{ span: prev.name.span, message: 'first bound here' }],
             help: 'rename one of them',
           });
@@ -200,9 +210,9 @@ class Lowerer {
     }
     for (const b of this.bindings.values()) {
       if (b.uses.length === 0) {
-        this.report('UnusedBinding', b.decl, `\`${b.name}\` is never used`, {
+        this.report('UnusedBinding', b.decl, `${quote(b.name)} is never used`, {
           help: 'remove the binding, or use it in the model pipeline',
-          fixes: [{ title: `remove \`let ${b.name}\``, edits: [{ span: b.statement, text: '' }] }],
+          fixes: [{ title: `remove ${quote(`let ${b.name}`)}`, edits: [{ span: b.statement, text: '' }] }],
         });
       }
     }
@@ -271,7 +281,7 @@ class Lowerer {
     switch (e.type) {
       case 'number':
         if (!Number.isFinite(e.value)) {
-          this.report('BadNumber', e.span, `number out of range: \`${e.raw}\``);
+          this.report('BadNumber', e.span, `number out of range: ${quote(e.raw)}`);
           return { t: 'error', span: e.span };
         }
         return { t: 'num', value: e.value, integer: e.integer, raw: e.raw, span: e.span };
@@ -300,8 +310,8 @@ class Lowerer {
         return { t: 'error', span };
       }
       const guess = didYouMean(name, [...this.lets.keys(), ...LAYER_NAMES]);
-      this.report('UndefinedName', span, `\`${name}\` is not defined`, {
-        help: guess ? `did you mean \`${guess}\`?` : 'bind it first: `let ' + name + ' = …`',
+      this.report('UndefinedName', span, `${quote(name)} is not defined`, {
+        help: guess ? `did you mean \`${guess}\`?` : `bind it first: ${quote(`let ${clip(name)} = …`, Infinity)}`,
         fixes: guess ? [this.renameFix(span, guess)] : undefined,
       });
       return { t: 'error', span };
@@ -315,7 +325,7 @@ class Lowerer {
     if (cached) return cached.t === 'layers' ? { ...cached, span } : cached;
     if (this.evaluating.includes(name)) {
       const cycle = [...this.evaluating.slice(this.evaluating.indexOf(name)), name];
-      this.report('BindingCycle', span, `\`${name}\` is defined in terms of itself: ${cycle.map((c) => `\`${c}\``).join(' → ')}`, {
+      this.report('BindingCycle', span, `${quote(name)} is defined in terms of itself: ${describeCycle(cycle)}`, {
         labels: [{ span: this.lets.get(name)!.name.span, message: 'bound here' }],
       });
       return { t: 'error', span };
@@ -354,7 +364,7 @@ class Lowerer {
     const spec = BUILTIN_BY_NAME.get(call.callee.name);
     if (!spec) {
       const guess = didYouMean(call.callee.name, BUILTINS.map((b) => b.name));
-      this.report('UnknownLayer', call.callee.span, `unknown layer \`${call.callee.name}\``, {
+      this.report('UnknownLayer', call.callee.span, `unknown layer ${quote(call.callee.name)}`, {
         label: 'not a layer',
         help: guess ? `did you mean \`${guess}\`?` : `layers are ${LAYER_NAMES.map((n) => `\`${n}\``).join(', ')}`,
         fixes: guess ? [this.renameFix(call.callee.span, guess)] : undefined,
@@ -416,7 +426,7 @@ class Lowerer {
         const p = spec.params.find((q) => q.name === arg.name!.name);
         if (!p) {
           const guess = didYouMean(arg.name.name, spec.params.map((q) => q.name));
-          this.report('UnknownArgument', arg.name.span, `\`${spec.name}\` has no argument \`${arg.name.name}\``, {
+          this.report('UnknownArgument', arg.name.span, `\`${spec.name}\` has no argument ${quote(arg.name.name)}`, {
             help: guess ? `did you mean \`${guess}\`?` : `its arguments are ${spec.params.map((q) => `\`${q.name}\``).join(', ')}`,
             fixes: guess ? [this.renameFix(arg.name.span, guess)] : undefined,
           });
@@ -442,7 +452,7 @@ class Lowerer {
         if (value.t === 'sym') {
           const guess = didYouMean(value.name, spec.params.filter((q) => q.flag).map((q) => q.name));
           if (guess || !this.lets.has(value.name)) {
-            this.report(guess ? 'UnknownArgument' : 'UndefinedName', value.span, guess ? `\`${spec.name}\` has no flag \`${value.name}\`` : `\`${value.name}\` is not defined`, {
+            this.report(guess ? 'UnknownArgument' : 'UndefinedName', value.span, guess ? `\`${spec.name}\` has no flag ${quote(value.name)}` : `${quote(value.name)} is not defined`, {
               help: guess ? `did you mean \`${guess}\`?` : undefined,
               fixes: guess ? [this.renameFix(value.span, guess)] : undefined,
             });
@@ -474,7 +484,7 @@ class Lowerer {
     if (v.t === 'num' && v.integer && Number.isSafeInteger(v.value)) return { n: v.value, span: v.span };
     // Quote the literal as written: `64.0` has a whole value but is written as a decimal.
     const whole = v.t === 'num' && Number.isSafeInteger(v.value);
-    this.report('WrongValueType', v.span, `\`${name}\` must be a whole number, found ${v.t === 'num' ? `\`${v.raw}\`` : describeValue(v)}`, {
+    this.report('WrongValueType', v.span, `\`${name}\` must be a whole number, found ${v.t === 'num' ? quote(v.raw) : describeValue(v)}`, {
       help: whole ? `write \`${v.value}\`, without the decimal point` : undefined,
       fixes: whole ? [this.renameFix(v.span, String(v.value))] : undefined,
     });
@@ -496,7 +506,7 @@ class Lowerer {
     const word = v.t === 'sym' ? v.name : v.t === 'str' ? v.value : undefined;
     if (word !== undefined && allowed.includes(word)) return { v: word as T, span: v.span };
     const guess = word !== undefined ? didYouMean(word, allowed) : undefined;
-    this.report('BadEnumValue', v.span, `\`${name}\` must be one of ${allowed.map((x) => `\`${x}\``).join(', ')}, found ${word !== undefined ? `\`${word}\`` : describeValue(v)}`, {
+    this.report('BadEnumValue', v.span, `\`${name}\` must be one of ${allowed.map((x) => `\`${x}\``).join(', ')}, found ${word !== undefined ? quote(word) : describeValue(v)}`, {
       help: guess ? `did you mean \`${guess}\`?` : undefined,
       fixes: guess ? [this.renameFix(v.span, guess)] : undefined,
     });
@@ -509,7 +519,7 @@ class Lowerer {
     // A bare flag (`trainable`) means true.
     if (v.t === 'sym' && (v.name === 'true' || v.name === name)) return { b: true, span: v.span };
     if (v.t === 'sym' && v.name === 'false') return { b: false, span: v.span };
-    this.report('WrongValueType', v.span, `\`${name}\` must be \`true\` or \`false\`, found ${v.t === 'sym' ? `\`${v.name}\`` : describeValue(v)}`);
+    this.report('WrongValueType', v.span, `\`${name}\` must be \`true\` or \`false\`, found ${v.t === 'sym' ? quote(v.name) : describeValue(v)}`);
     return null;
   }
 
@@ -518,7 +528,7 @@ class Lowerer {
     if (!v) return v;
     if (v.t === 'str') return { s: v.value, span: v.span };
     this.report('WrongValueType', v.span, `\`${name}\` must be a string, found ${describeValue(v)}`, {
-      help: v.t === 'sym' ? `quote it: \`"${v.name}"\`` : undefined,
+      help: v.t === 'sym' ? `quote it: ${quote(`"${clip(v.name)}"`, Infinity)}` : undefined,
     });
     return null;
   }
@@ -608,12 +618,12 @@ class Lowerer {
       const found = this.options.resolveDim(source);
       if (typeof found === 'string') {
         if (outputDim === undefined) {
-          this.report('UnknownDim', sourceSpan ?? call.span, `cannot tell the embedding dimension: ${found}`, {
+          this.report('UnknownDim', sourceSpan ?? call.span, `cannot tell the embedding dimension: ${clip(found, MAX_REASON_CHARS)}`, {
             help: 'give it: `embed(50, …)`, or fix the source',
           });
           ok = false;
         } else {
-          this.report('VectorsNotFound', sourceSpan ?? call.span, `${found}; it is needed to train`, {
+          this.report('VectorsNotFound', sourceSpan ?? call.span, `${clip(found, MAX_REASON_CHARS)}; it is needed to train`, {
             help: source.source === 'vectors' ? 'check the path (relative to this spec)' : 'check the model directory',
           });
         }
@@ -745,7 +755,7 @@ class Lowerer {
       const spec = TRAIN_SETTINGS.find((s) => s.name === key);
       if (!spec) {
         const guess = didYouMean(key, TRAIN_SETTINGS.map((s) => s.name));
-        this.report('UnknownTrainSetting', entry.key.span, `unknown train setting \`${key}\``, {
+        this.report('UnknownTrainSetting', entry.key.span, `unknown train setting ${quote(key)}`, {
           help: guess ? `did you mean \`${guess}\`?` : `settings are ${TRAIN_SETTINGS.map((s) => `\`${s.name}\``).join(', ')}`,
           fixes: guess ? [this.renameFix(entry.key.span, guess)] : undefined,
         });
@@ -753,7 +763,7 @@ class Lowerer {
       }
       const prev = seen.get(key);
       if (prev) {
-        this.report('DuplicateArgument', entry.key.span, `\`${key}\` is set twice`, { labels: [{ span: prev, message: 'first set here' }] });
+        this.report('DuplicateArgument', entry.key.span, `${quote(key)} is set twice`, { labels: [{ span: prev, message: 'first set here' }] });
         continue;
       }
       seen.set(key, entry.key.span);

@@ -3,10 +3,10 @@ import { Codes, diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { buildSourceFile, type SourceFile } from './ast.js';
 import { sharedParser } from './parser.js';
-import { LBrace, LParen, RBrace, RnnLexer, RParen, UnterminatedString } from './tokens.js';
+import { inSourceOrder, LBrace, lex, LParen, RBrace, RParen, UnterminatedString } from './tokens.js';
 import { formatCount } from '../util/numbers.js';
 
-import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';
+import { MAX_DIAGNOSTICS, MAX_NESTING, MAX_SOURCE_CHARS, MAX_TOKENS } from '../limits.js';
 
 export { MAX_SOURCE_CHARS };
 
@@ -16,6 +16,8 @@ export interface ParseResult {
   aborted: boolean;
   /** Every token, comments included, in source order. */
   tokens: IToken[];
+  /** Parsing stopped after MAX_DIAGNOSTICS syntax errors: the rest of the text was not parsed. */
+  stopped?: boolean;
   diagnostics: Diagnostic[];
 }
 
@@ -87,15 +89,20 @@ function span(t: IToken): Span {
   return { start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
 }
 
-/** Caps the list, keeping source order, with one last diagnostic that says how many were left out. */
-export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+/**
+ * Caps the list, keeping source order, with one last diagnostic that says how many were left
+ * out, and whether parsing `stopped` (then the text past that point was not looked at).
+ */
+export function capDiagnostics(ds: Diagnostic[], stopped = false): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS && !stopped) return ds;
   const kept = ds.slice(0, MAX_DIAGNOSTICS);
   const last = kept[kept.length - 1]!;
   // The note is as serious as what it hides: 150 unused-binding warnings must not fail a compile.
   const hidden = ds.slice(MAX_DIAGNOSTICS);
-  const errors = hidden.some((d) => d.severity === 'error');
-  kept.push(diag(errors ? 'TooManyErrors' : 'TooManyWarnings', last.span, `too many problems: ${hidden.length} more not shown`));
+  const errors = stopped || hidden.some((d) => d.severity === 'error');
+  const more = `${hidden.length} more not shown`;
+  const message = stopped ? `too many problems: ${hidden.length ? `${more}, and ` : ''}parsing stopped after ${MAX_DIAGNOSTICS} syntax errors` : `too many problems: ${more}`;
+  kept.push(diag(errors ? 'TooManyErrors' : 'TooManyWarnings', last.span, message));
   return kept;
 }
 
@@ -128,7 +135,7 @@ export function parseSource(text: string): ParseResult {
     };
   }
 
-  const lexed = RnnLexer.tokenize(text);
+  const lexed = lex(text);
   const diagnostics: Diagnostic[] = [];
   for (const e of lexed.errors) {
     const s = { start: e.offset, end: e.offset + e.length };
@@ -153,16 +160,31 @@ export function parseSource(text: string): ParseResult {
   // A loop, not push(...): a spread of 130,000 diagnostics overflows the call stack.
   for (const d of brackets.diagnostics) diagnostics.push(d);
   const comments = (lexed.groups['comments'] ?? []) as IToken[];
-  const allTokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
+  const allTokens = inSourceOrder(lexed.tokens, comments);
   if (brackets.tooDeep) return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
 
-  const parser = sharedParser();
   // Unmatched closing brackets are already reported; parsing without them avoids a cascade.
-  parser.input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
+  const input = lexed.tokens.filter((t) => !brackets.unmatched.has(t));
+  if (input.length > MAX_TOKENS) {
+    const first = input[MAX_TOKENS]!;
+    diagnostics.push(
+      diag('FileTooLarge', span(first), `file too large: ${formatCount(input.length)} tokens (limit ${formatCount(MAX_TOKENS)})`, {
+        label: 'the first token past the limit',
+        help: 'a model spec is a few hundred words: is this the right file?',
+      }),
+    );
+    diagnostics.sort((a, b) => a.span.start - b.span.start);
+    return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
+  }
+  const parser = sharedParser();
+  parser.input = input;
   const cst = parser.program();
+  // Past the point where parsing stopped, the parser only unwound: its errors there are not the text's.
+  const stopped = parser.stopped;
+  const errors = stopped ? parser.errors.slice(0, MAX_DIAGNOSTICS) : parser.errors;
   const unclosedAt = brackets.diagnostics.find((d) => d.code === Codes.UnclosedParen.code)?.span.start;
   const unclosed = unclosedAt !== undefined;
-  for (const e of parser.errors) {
+  for (const e of errors) {
     const t = e.token;
     const atEof = t.tokenType.name === 'EOF' || !Number.isFinite(t.startOffset);
     // The bracket pass already explained these, at a better place: the end of file, or a
@@ -179,5 +201,5 @@ export function parseSource(text: string): ParseResult {
     diagnostics.push(diag('UnexpectedToken', s, e.message));
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start);
-  return { ast: buildSourceFile(cst, comments, text.length), aborted: false, tokens: allTokens, diagnostics };
+  return { ast: buildSourceFile(cst, comments, text.length), aborted: false, tokens: allTokens, diagnostics, stopped };
 }

@@ -1,4 +1,4 @@
-import { CstParser, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import {
   allTokens,
   Colon,
@@ -17,6 +17,10 @@ import {
   Train,
   UnterminatedString,
 } from './tokens.js';
+import { MAX_DIAGNOSTICS } from '../limits.js';
+
+/** In-repetition recovery is tried only when a token to re-synchronize on is this close (see below). */
+const RECOVERY_LOOKAHEAD = 1000;
 
 function describe(t: IToken): string {
   if (t.tokenType.name === 'EOF') return 'end of file';
@@ -79,6 +83,62 @@ export class RnnParser extends CstParser {
   constructor(options: { validate?: boolean } = {}) {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: messages, skipValidations: !options.validate });
     this.performSelfAnalysis();
+    this.boundRecovery();
+  }
+
+  /** Set when parsing stopped at MAX_DIAGNOSTICS errors; the rest of the input was not parsed. */
+  stopped = false;
+
+  /** Chevrotain's documented hook for parsers that carry state of their own: called by `input =`. */
+  override reset(): void {
+    super.reset();
+    this.stopped = false;
+  }
+
+  /**
+   * Bounds Chevrotain's error recovery, whose cost on broken text grew without limit:
+   * - after MAX_DIAGNOSTICS errors parsing stops (the parser moves to the end of its input and
+   *   unwinds, keeping the statements it has). Without a limit, 2 million `()` made 2 million
+   *   exceptions and ran out of memory. No shown diagnostic is lost: the first MAX_DIAGNOSTICS
+   *   all come before that point. This also bounds the next point's recursion.
+   * - in-repetition recovery (skip to where the next `MANY` iteration can start) re-enters the
+   *   repetition recursively, once per error: `a = a = a = …` nested the stack 20,000 deep and
+   *   overflowed it.
+   * - each in-repetition try scans ahead for a token to re-synchronize on, and a failed try
+   *   (restored) costs that scan for nothing: 100 tries over 400,000 tokens took 8 s. It is
+   *   tried only when such a token is within RECOVERY_LOOKAHEAD tokens; the recovery between
+   *   rules (which consumes what it skips) handles the rest.
+   */
+  private boundRecovery(): void {
+    // Internals of Chevrotain 11's recovery, installed on the instance; test/fuzz covers them.
+    type Method = (this: RnnParser, ...args: unknown[]) => unknown;
+    const self = this as unknown as {
+      SAVE_ERROR: Method;
+      tryInRepetitionRecovery: Method;
+      flattenFollowSet(): TokenType[];
+      moveToTerminatedState(): void;
+    };
+    const save = self.SAVE_ERROR;
+    self.SAVE_ERROR = function (this: RnnParser, ...args: unknown[]): unknown {
+      const saved = save.apply(this, args);
+      if (!this.stopped && this.errors.length >= MAX_DIAGNOSTICS) {
+        this.stopped = true;
+        self.moveToTerminatedState.call(this);
+      }
+      return saved;
+    };
+    const tryRecovery = self.tryInRepetitionRecovery;
+    self.tryInRepetitionRecovery = function (this: RnnParser, ...args: unknown[]): void {
+      if (this.stopped) return;
+      const follows = self.flattenFollowSet.call(this);
+      for (let k = 1; k <= RECOVERY_LOOKAHEAD; k++) {
+        const t = this.LA(k);
+        if (t.tokenType === EOF || follows.some((f) => tokenMatcher(t, f))) {
+          tryRecovery.apply(this, args);
+          return;
+        }
+      }
+    };
   }
 
   program = this.RULE('program', () => {
