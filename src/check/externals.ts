@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { PretrainedSource, VectorFormat } from '../ir/types.js';
 import { RnncError } from '../diagnostics/error.js';
 import { readVectorsHeaderSync } from '../vectors/header.js';
-
-/** Resolves a path written in a spec against the spec's own folder, as `#include` would. */
-export function resolveSourcePath(path: string, baseDir: string): string {
-  return isAbsolute(path) ? path : resolve(baseDir, path);
-}
+import { resolveSourcePath } from '../util/paths.js';
 
 /**
  * The dimension of a vectors file from its first bytes only (cheap enough for every `check`),

@@ -6,7 +6,7 @@ import { checkTokenPattern } from '../ir/token-pattern.js';
 import { spanFor, type PointerSpans } from '../ir/validate.js';
 import { analyze, type Analysis } from './shapes.js';
 import { formatCount } from '../util/numbers.js';
-import { clip } from './quote.js';
+import { clip } from '../language/quote.js';
 
 /** Default `--max-params`: far below what 24 GiB would hold with Adam's slots, far above any lecture model. */
 export const DEFAULT_MAX_PARAMS = 50_000_000;

@@ -2,6 +2,12 @@ import { returnSequencesFlags } from '../ir/semantics.js';
 import type { Layer, Program, RecurrentLayer } from '../ir/types.js';
 import { formatCount } from '../util/numbers.js';
 
+/** A shape as Keras prints it: `(None, 100, 64)`, and a one-element tuple as `(None,)`. */
+export function shapeText(shape: readonly (number | null)[]): string {
+  const parts = shape.map((d) => (d === null ? 'None' : String(d)));
+  return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
+}
+
 /** One layer as `summary` shows it. Shapes use `null` for the batch and any unknown length. */
 export interface LayerInfo {
   index: number;

@@ -1,4 +1,4 @@
-import { didYouMean } from '../check/suggest.js';
+import { didYouMean } from '../language/suggest.js';
 
 /** One option a command accepts. `value` options take an argument; others are flags. */
 export interface OptionSpec {

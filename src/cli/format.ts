@@ -1,4 +1,4 @@
-import type { Analysis } from '../check/shapes.js';
+import { shapeText, type Analysis } from '../check/shapes.js';
 import type { Layer } from '../ir/types.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -11,12 +11,6 @@ const KERAS_CLASS: Record<Layer['kind'], string> = {
   dense: 'Dense',
   dropout: 'Dropout',
 };
-
-export function shapeText(shape: (number | null)[]): string {
-  const parts = shape.map((d) => (d === null ? 'None' : String(d)));
-  return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
-}
-
 
 /** The Keras `model.summary()` table, from rnnc's own analysis (no TensorFlow needed). */
 export function summaryTable(title: string, a: Analysis, layers: readonly Layer[]): string {

@@ -1,5 +1,5 @@
 import type * as Tf from '@tensorflow/tfjs';
-import { resolveSourcePath } from '../check/externals.js';
+import { resolveSourcePath } from '../util/paths.js';
 import type { Program } from '../ir/types.js';
 import { loadTf, prepareModel, type RuntimeOptions, type RuntimeReport } from './backend.js';
 import { buildModel } from './layers.js';

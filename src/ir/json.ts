@@ -1,5 +1,5 @@
 import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
-import { clip } from '../check/quote.js';
+import { clip } from '../language/quote.js';
 import { diag } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { MAX_NESTING, MAX_SOURCE_CHARS } from '../limits.js';

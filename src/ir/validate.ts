@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
-import { preview, quote } from '../check/quote.js';
-import { didYouMean } from '../check/suggest.js';
+import { preview, quote } from '../language/quote.js';
+import { didYouMean } from '../language/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { IR_FORMAT, IR_VERSION } from './types.js';

@@ -1,6 +1,6 @@
 import type { IToken } from 'chevrotain';
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type Range } from 'vscode-languageserver';
-import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
+import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../language/builtins.js';
 import { MAX_NESTING } from '../limits.js';
 import { sharedParser } from '../syntax/parser.js';
 import type { Analyzed } from './document.js';

@@ -1,7 +1,7 @@
 import type { Hover, MarkupContent } from 'vscode-languageserver';
 import type { LayerInfo } from '../check/shapes.js';
-import type { BuiltinSpec, ParamSpec } from '../check/builtins.js';
-import { shapeText } from '../cli/format.js';
+import type { BuiltinSpec, ParamSpec } from '../language/builtins.js';
+import { shapeText } from '../check/shapes.js';
 import type { Span } from '../diagnostics/types.js';
 import { formatCount } from '../util/numbers.js';
 import { spanKey, type Analyzed } from './document.js';

@@ -1,5 +1,5 @@
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver';
-import { shapeText } from '../cli/format.js';
+import { shapeText } from '../check/shapes.js';
 import { formatCount } from '../util/numbers.js';
 import type { Analyzed } from './document.js';
 import { layerLine } from './hover.js';

@@ -1,5 +1,5 @@
 import { ResponseError, ErrorCodes, type Location, type Range, type TextEdit, type WorkspaceEdit, type DocumentHighlight, DocumentHighlightKind } from 'vscode-languageserver';
-import { BUILTINS } from '../check/builtins.js';
+import { BUILTINS } from '../language/builtins.js';
 import type { Span } from '../diagnostics/types.js';
 import type { Analyzed } from './document.js';
 import { toRange } from './diagnostics.js';

@@ -1,4 +1,4 @@
-import { BUILTIN_BY_NAME, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
+import { BUILTIN_BY_NAME, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../language/builtins.js';
 import type { Span } from '../diagnostics/types.js';
 import type { Arg, Call, Expr, LetStatement, Pipeline, SourceFile, Stage, TrainEntry } from '../syntax/ast.js';
 

@@ -1,5 +1,5 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import { shapeText } from '../cli/format.js';
+import { shapeText } from '../check/shapes.js';
 import type { Span } from '../diagnostics/types.js';
 import { formatCount } from '../util/numbers.js';
 import type { Analyzed } from './document.js';

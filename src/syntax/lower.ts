@@ -1,8 +1,8 @@
 import { MAX_BINDING_DEPTH, MAX_LAYERS, MAX_REPEAT } from '../limits.js';
 import { formatCount } from '../util/numbers.js';
-import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../check/builtins.js';
-import { clip, quote } from '../check/quote.js';
-import { didYouMean } from '../check/suggest.js';
+import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../language/builtins.js';
+import { clip, quote } from '../language/quote.js';
+import { didYouMean } from '../language/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Fix, Span } from '../diagnostics/types.js';
 import { DEFAULT_VOCAB } from '../ir/normalize.js';

@@ -1,5 +1,5 @@
 import type * as Tf from '@tensorflow/tfjs';
-import { resolveSourcePath } from '../check/externals.js';
+import { resolveSourcePath } from '../util/paths.js';
 import type { EmbeddingLayer, OovPolicy, Program } from '../ir/types.js';
 import { ModelFolder, type StoredEmbedding } from '../artifacts/model-folder.js';
 import { fail } from '../diagnostics/error.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BUILTINS, TRAIN_SETTINGS } from '../../src/check/builtins.js';
+import { BUILTINS, TRAIN_SETTINGS } from '../../src/language/builtins.js';
 import { seededRandom } from '../../src/util/random.js';
 
 /**

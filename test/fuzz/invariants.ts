@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { join, relative, isAbsolute } from 'node:path';
-import { fileDimResolver, resolveSourcePath } from '../../src/check/externals.js';
+import { fileDimResolver } from '../../src/check/externals.js';
+import { resolveSourcePath } from '../../src/util/paths.js';
 import { Codes } from '../../src/diagnostics/codes.js';
 import { LineIndex } from '../../src/diagnostics/positions.js';
 import { renderText, toJson } from '../../src/diagnostics/render.js';

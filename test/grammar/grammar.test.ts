@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { BUILTINS, TRAIN_SETTINGS } from '../../src/check/builtins.js';
+import { BUILTINS, TRAIN_SETTINGS } from '../../src/language/builtins.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const grammarPath = join(root, 'grammar/rnn.tmLanguage.json');

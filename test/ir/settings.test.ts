@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../src/cli/args.js';
 import { FRONT_END_SETTINGS_OPTIONS, SETTINGS_OPTIONS, settingsFromArgs } from '../../src/cli/settings-flags.js';
-import { TRAIN_SETTINGS } from '../../src/check/builtins.js';
+import { TRAIN_SETTINGS } from '../../src/language/builtins.js';
 import { flagOf, inRange, SETTINGS, settingsMarkdown, type SettingSpec } from '../../src/ir/settings.js';
 import { checkText } from '../../src/program.js';
 import { DEFAULT_SETTINGS, RESUME_FIXED } from '../../src/train/settings.js';
