@@ -4,6 +4,7 @@ import { DEFAULT_VOCAB } from '../../ir/normalize.js';
 import { clip } from '../../language/quote.js';
 import type { Call } from '../ast.js';
 import type { LowerContext } from './context.js';
+import { bareName } from './match.js';
 import { describeValue, type Args, type Value } from './values.js';
 
 /** Why a file's own text (a vectors file's reason it cannot be read) may fill a message: at most this much. */
@@ -32,13 +33,16 @@ export function embed(cx: LowerContext, call: Call, args: Args): Value {
     sourceSpan = pre.arg.span;
     const v = pre.value;
     if (v.t === 'sym' && v.name === 'pretrained') {
-      if (cx.lets.has('pretrained')) {
-        const bound = cx.bindingValue('pretrained', v.span);
+      // Bare, the flag reads `let pretrained` when the resolution found one (match.ts: flagReadsBinding).
+      const word = bareName(pre.arg.value);
+      const binding = word && cx.resolved.names.get(word)?.binding;
+      if (binding) {
+        const bound = cx.bindingValue(binding.name, v.span);
         if (bound.t === 'source') source = bound.source;
         else if (bound.t === 'str') source = { source: 'vectors', path: bound.value };
         else if (bound.t !== 'error') {
           cx.out.report('WrongValueType', v.span, `\`pretrained\` is bound to ${describeValue(bound)}, not to a pretrained source`, {
-            labels: [{ span: cx.lets.get('pretrained')!.value.span, message: 'bound here' }],
+            labels: [{ span: cx.lets.get(binding.name)!.value.span, message: 'bound here' }],
             help: 'bind it to `vectors("FILE")`',
           });
           ok = false;

@@ -6,11 +6,13 @@ import { didYouMean } from '../../language/suggest.js';
 import type { CodeName } from '../../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../../diagnostics/types.js';
 import { IR_FORMAT, IR_VERSION, type Layer, type Program } from '../../ir/types.js';
-import type { Arg, Call, Expr, LetStatement, Pipeline, SourceFile, Stage, TrainBlock } from '../ast.js';
+import type { Arg, Call, Expr, LetStatement, NameRef, Pipeline, SourceFile, Stage, TrainBlock } from '../ast.js';
 import type { LowerContext } from './context.js';
 import { build } from './layers.js';
+import { bareName } from './match.js';
 import { ArgReader } from './read.js';
 import { renameFix, Reporter } from './report.js';
+import type { Resolved, ResolvedArg } from './resolve.js';
 import { lowerTrain } from './train.js';
 import type { Binding, LowerOptions, LowerResult, SourceMap } from './types.js';
 import { describeValue, type Args, type Lowered, type Value } from './values.js';
@@ -30,16 +32,21 @@ function describeCycle(cycle: readonly string[]): string {
 export class Lowerer implements LowerContext {
   readonly out = new Reporter();
   readonly read = new ArgReader(this.out);
-  readonly lets = new Map<string, LetStatement>();
   private readonly bindings = new Map<string, Binding>();
   private readonly cache = new Map<string, Value>();
   private readonly evaluating: string[] = [];
   vocabFromTrain: number | undefined;
 
+  /** Each bound name's `let` (the first of that name). */
+  readonly lets: ReadonlyMap<string, LetStatement>;
+
   constructor(
     private readonly file: SourceFile,
     readonly options: LowerOptions,
-  ) {}
+    readonly resolved: Resolved,
+  ) {
+    this.lets = resolved.lets;
+  }
 
   private report(name: CodeName, span: Span, message: string, extra: Partial<Diagnostic> = {}): void {
     this.out.report(name, span, message, extra);
@@ -50,15 +57,14 @@ export class Lowerer implements LowerContext {
     let train: TrainBlock | undefined;
     for (const s of this.file.statements) {
       if (s.type === 'let') {
-        const prev = this.lets.get(s.name.name);
-        if (prev) {
+        const prev = this.lets.get(s.name.name)!;
+        if (prev !== s) {
           this.report('DuplicateBinding', s.name.span, `${quote(s.name.name)} is already bound`, {
             labels: [{ span: prev.name.span, message: 'first bound here' }],
             help: 'rename one of them',
           });
           continue;
         }
-        this.lets.set(s.name.name, s);
         this.bindings.set(s.name.name, { name: s.name.name, decl: s.name.span, statement: s.span, uses: [] });
       } else if (s.type === 'train') {
         if (train) {
@@ -132,7 +138,7 @@ export class Lowerer implements LowerContext {
     if (settings && Object.keys(settings).length > 0) program.train = settings;
     if (train) map.pointers.set('/train', train.span);
     for (const [pointer, span] of lowered?.spans ?? []) map.pointers.set(pointer, span);
-    return { program, map, bindings: [...this.bindings.values()], diagnostics: this.out.diagnostics };
+    return { program, map, bindings: [...this.bindings.values()], resolution: this.resolved.resolution, diagnostics: this.out.diagnostics };
   }
 
   // --- values ---------------------------------------------------------------------------------
@@ -202,16 +208,16 @@ export class Lowerer implements LowerContext {
       case 'group':
         return this.pipelineValue(e.pipeline);
       case 'name':
-        return this.nameValue(e.name, e.span, true);
+        return this.nameValue(e, true);
       case 'call':
         return this.callValue(e);
     }
   }
 
-  /** A bare name: a binding, else a symbol (enum value, `true`/`false`) for the caller to judge. */
-  private nameValue(name: string, span: Span, standalone: boolean): Value {
-    const bound = this.lets.get(name);
-    if (bound) return this.bindingValue(name, span);
+  /** A bare name: the binding it resolved to, else a symbol (enum value, `true`/`false`) for the caller to judge. */
+  private nameValue(ref: NameRef, standalone: boolean): Value {
+    const { name, span } = ref;
+    if (this.resolved.names.get(ref)?.binding) return this.bindingValue(name, span);
     if (standalone) {
       const builtin = BUILTIN_BY_NAME.get(name);
       if (builtin) {
@@ -263,17 +269,15 @@ export class Lowerer implements LowerContext {
 
   /** The value of an argument: names may be bindings or symbols. */
   argValue(p: Pipeline): Value {
-    if (p.stages.length === 1 && !p.stages[0]!.repeat && p.stages[0]!.expr.type === 'name') {
-      const e = p.stages[0]!.expr;
-      return this.nameValue(e.name, e.span, false);
-    }
-    return this.pipelineValue(p);
+    const word = bareName(p);
+    return word ? this.nameValue(word, false) : this.pipelineValue(p);
   }
 
   // --- calls ----------------------------------------------------------------------------------
 
   private callValue(call: Call): Value {
-    const spec = BUILTIN_BY_NAME.get(call.callee.name);
+    const resolved = this.resolved.calls.get(call)!;
+    const spec = resolved.spec;
     if (!spec) {
       const guess = didYouMean(call.callee.name, BUILTINS.map((b) => b.name));
       this.report('UnknownLayer', call.callee.span, `unknown layer ${quote(call.callee.name)}`, {
@@ -287,20 +291,18 @@ export class Lowerer implements LowerContext {
     }
     // The arguments that could be matched are still checked when others could not, so one run
     // reports every independent problem; the call only yields a layer when all is well.
-    const { args, ok } = this.bindArgs(call, spec);
+    const { args, ok } = this.bindArgs(call, spec, resolved.args);
     const v = build(this, call, spec, args);
     return ok ? v : { t: 'error', span: call.span };
   }
 
-
   /**
-   * Matches arguments to parameters: named ones by name, bare flags by name, the rest by
-   * position. Reports unknown names (with did-you-mean), duplicates and extra positionals.
+   * Evaluates the arguments of a call and gives each to the parameter the resolution matched
+   * it to. Reports unknown names (with did-you-mean), duplicates and extra positionals.
    */
-  private bindArgs(call: Call, spec: BuiltinSpec): { args: Args; ok: boolean } {
+  private bindArgs(call: Call, spec: BuiltinSpec, matched: readonly ResolvedArg[]): { args: Args; ok: boolean } {
     const out: Args = new Map();
     const positional = spec.params.filter((p) => p.positional);
-    let next = 0;
     let ok = true;
     const put = (p: ParamSpec, arg: Arg, value: Value, at: Span): void => {
       const prev = out.get(p.name);
@@ -313,9 +315,9 @@ export class Lowerer implements LowerContext {
       }
       out.set(p.name, { arg, value });
     };
-    for (const arg of call.args) {
+    call.args.forEach((arg, i) => {
+      const { by, param: p } = matched[i]!;
       if (arg.name) {
-        const p = spec.params.find((q) => q.name === arg.name!.name);
         if (!p) {
           const guess = didYouMean(arg.name.name, spec.params.map((q) => q.name));
           this.report('UnknownArgument', arg.name.span, `\`${spec.name}\` has no argument ${quote(arg.name.name)}`, {
@@ -324,22 +326,18 @@ export class Lowerer implements LowerContext {
           });
           this.argValue(arg.value);
           ok = false;
-          continue;
+          return;
         }
         put(p, arg, this.argValue(arg.value), arg.name.span);
-        continue;
+        return;
       }
-      const only = arg.value.stages.length === 1 && !arg.value.stages[0]!.repeat ? arg.value.stages[0]!.expr : undefined;
-      // A bare word naming a flag of this call (`frozen`, `pretrained`) is that flag, even if bound.
-      if (only?.type === 'name') {
-        const flag = spec.params.find((q) => q.flag && q.name === only.name);
-        if (flag) {
-          put(flag, arg, { t: 'sym', name: only.name, span: only.span }, only.span);
-          continue;
-        }
+      const word = by === 'flag' ? bareName(arg.value) : undefined;
+      if (p && word) {
+        // The flag itself, not a name (even if bound): the parameter reads the word.
+        put(p, arg, { t: 'sym', name: word.name, span: word.span }, word.span);
+        return;
       }
       const value = this.argValue(arg.value);
-      const p = positional[next++];
       if (!p) {
         if (value.t === 'sym') {
           const guess = didYouMean(value.name, spec.params.filter((q) => q.flag).map((q) => q.name));
@@ -349,17 +347,17 @@ export class Lowerer implements LowerContext {
               fixes: guess ? [renameFix(value.span, guess)] : undefined,
             });
             ok = false;
-            continue;
+            return;
           }
         }
         this.report('TooManyArguments', arg.span, `\`${spec.name}\` takes ${positional.length === 1 ? '1 positional argument' : `${positional.length} positional arguments`}`, {
           help: positional.length ? `its positional arguments are ${positional.map((q) => `\`${q.name}\``).join(', ')}; name the others` : undefined,
         });
         ok = false;
-        continue;
+        return;
       }
       put(p, arg, value, arg.span);
-    }
+    });
     return { args: out, ok };
   }
 

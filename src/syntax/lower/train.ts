@@ -17,7 +17,7 @@ export function lowerTrain(cx: LowerContext, block: TrainBlock): { settings: Tra
   const spans = new Map<string, Span>();
   for (const entry of block.entries) {
     const key = entry.key.name;
-    const spec = TRAIN_SETTINGS.find((s) => s.name === key);
+    const spec = cx.resolved.settings.get(entry)?.setting;
     if (!spec) {
       const guess = didYouMean(key, TRAIN_SETTINGS.map((s) => s.name));
       cx.out.report('UnknownTrainSetting', entry.key.span, `unknown train setting ${quote(key)}`, {

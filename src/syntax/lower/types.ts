@@ -1,5 +1,6 @@
 import type { Diagnostic, Span } from '../../diagnostics/types.js';
 import type { PretrainedSource, Program } from '../../ir/types.js';
+import type { Resolution } from './resolve.js';
 
 /** Options that come from outside the file (CLI flags, the editor's settings). */
 export interface LowerOptions {
@@ -35,5 +36,7 @@ export interface LowerResult {
   program: Program;
   map: SourceMap;
   bindings: Binding[];
+  /** What every call, argument, name and `train` key was resolved to (the language server reads this). */
+  resolution: Resolution;
   diagnostics: Diagnostic[];
 }
