@@ -2,7 +2,7 @@ import type { Span } from '../../diagnostics/types.js';
 import type { LetStatement, Pipeline } from '../ast.js';
 import type { ArgReader } from './read.js';
 import type { Reporter } from './report.js';
-import type { Resolved } from './resolve.js';
+import type { ResolutionRecorder } from './resolution.js';
 import type { LowerOptions } from './types.js';
 import type { Value } from './values.js';
 
@@ -11,8 +11,8 @@ export interface LowerContext {
   readonly options: LowerOptions;
   readonly out: Reporter;
   readonly read: ArgReader;
-  /** What each call, argument and name of the file was resolved to. */
-  readonly resolved: Resolved;
+  /** Makes and records the resolution of each call, argument, name and setting. */
+  readonly rec: ResolutionRecorder;
   /** The `let` of each name (the first, when a name is bound twice). */
   readonly lets: ReadonlyMap<string, LetStatement>;
   /** `train { vocab }`, the vocabulary size after `--vocab`. */

@@ -4,7 +4,6 @@ import { DEFAULT_VOCAB } from '../../ir/normalize.js';
 import { clip } from '../../language/quote.js';
 import type { Call } from '../ast.js';
 import type { LowerContext } from './context.js';
-import { bareName } from './match.js';
 import { describeValue, type Args, type Value } from './values.js';
 
 /** Why a file's own text (a vectors file's reason it cannot be read) may fill a message: at most this much. */
@@ -33,9 +32,8 @@ export function embed(cx: LowerContext, call: Call, args: Args): Value {
     sourceSpan = pre.arg.span;
     const v = pre.value;
     if (v.t === 'sym' && v.name === 'pretrained') {
-      // Bare, the flag reads `let pretrained` when the resolution found one (match.ts: flagReadsBinding).
-      const word = bareName(pre.arg.value);
-      const binding = word && cx.resolved.names.get(word)?.binding;
+      // Bare, the flag reads `let pretrained` when there is one (match.ts: flagReadsBinding).
+      const binding = v.binding;
       if (binding) {
         const bound = cx.bindingValue(binding.name, v.span);
         if (bound.t === 'source') source = bound.source;

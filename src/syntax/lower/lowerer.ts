@@ -12,7 +12,7 @@ import { build } from './layers.js';
 import { bareName } from './match.js';
 import { ArgReader } from './read.js';
 import { renameFix, Reporter } from './report.js';
-import type { Resolved, ResolvedArg } from './resolve.js';
+import { ResolutionRecorder, type ResolvedArg } from './resolution.js';
 import { lowerTrain } from './train.js';
 import type { Binding, LowerOptions, LowerResult, SourceMap } from './types.js';
 import { describeValue, type Args, type Lowered, type Value } from './values.js';
@@ -37,15 +37,16 @@ export class Lowerer implements LowerContext {
   private readonly evaluating: string[] = [];
   vocabFromTrain: number | undefined;
 
-  /** Each bound name's `let` (the first of that name). */
-  readonly lets: ReadonlyMap<string, LetStatement>;
+  /** Each bound name's `let`: the first of that name (forward references allowed); a later one is a duplicate. */
+  readonly lets = new Map<string, LetStatement>();
+  readonly rec: ResolutionRecorder;
 
   constructor(
     private readonly file: SourceFile,
     readonly options: LowerOptions,
-    readonly resolved: Resolved,
   ) {
-    this.lets = resolved.lets;
+    for (const s of file.statements) if (s.type === 'let' && !this.lets.has(s.name.name)) this.lets.set(s.name.name, s);
+    this.rec = new ResolutionRecorder(this.lets);
   }
 
   private report(name: CodeName, span: Span, message: string, extra: Partial<Diagnostic> = {}): void {
@@ -63,6 +64,7 @@ export class Lowerer implements LowerContext {
             labels: [{ span: prev.name.span, message: 'first bound here' }],
             help: 'rename one of them',
           });
+          this.rec.skipped(s.value.stages);
           continue;
         }
         this.bindings.set(s.name.name, { name: s.name.name, decl: s.name.span, statement: s.span, uses: [] });
@@ -72,6 +74,7 @@ export class Lowerer implements LowerContext {
             labels: [{ span: train.span, message: 'first one here' }],
             help: 'merge the settings into one block',
           });
+          this.rec.skippedTrain(s);
         } else train = s;
       } else pipelines.push(s.pipeline);
     }
@@ -92,16 +95,19 @@ export class Lowerer implements LowerContext {
         labels: [{ span: pipelines[0]!.span, message: 'the model is this pipeline' }],
         help: 'join them with `|>`, or bind one with `let`',
       });
+      this.rec.skipped(extra.stages);
     }
     const main = pipelines[0];
     if (main) {
-      for (const stage of main.stages) {
+      for (let at = 0; at < main.stages.length; at++) {
+        const stage = main.stages[at]!;
         const v = this.stageValue(stage);
         const indices: number[] = [];
         if (v.t === 'layers' && layers.length + v.items.length > MAX_LAYERS) {
           this.report('TooManyLayers', stage.span, `the model grows past ${MAX_LAYERS} layers here`, {
             help: `a model has at most ${MAX_LAYERS} layers once repeats and bindings are expanded`,
           });
+          this.rec.skipped(main.stages.slice(at + 1));
           break;
         }
         if (v.t === 'layers') {
@@ -138,7 +144,7 @@ export class Lowerer implements LowerContext {
     if (settings && Object.keys(settings).length > 0) program.train = settings;
     if (train) map.pointers.set('/train', train.span);
     for (const [pointer, span] of lowered?.spans ?? []) map.pointers.set(pointer, span);
-    return { program, map, bindings: [...this.bindings.values()], resolution: this.resolved.resolution, diagnostics: this.out.diagnostics };
+    return { program, map, bindings: [...this.bindings.values()], resolution: this.rec.finish(), diagnostics: this.out.diagnostics };
   }
 
   // --- values ---------------------------------------------------------------------------------
@@ -147,12 +153,14 @@ export class Lowerer implements LowerContext {
     if (p.stages.length === 1) return this.stageValue(p.stages[0]!);
     const items: Lowered[] = [];
     let ok = true;
-    for (const s of p.stages) {
+    for (let at = 0; at < p.stages.length; at++) {
+      const s = p.stages[at]!;
       const v = this.stageValue(s);
       if (v.t === 'layers' && items.length + v.items.length > MAX_LAYERS) {
         this.report('TooManyLayers', s.span, `the pipeline grows past ${MAX_LAYERS} layers here`, {
           help: `a model has at most ${MAX_LAYERS} layers once repeats and bindings are expanded`,
         });
+        this.rec.skipped(p.stages.slice(at + 1));
         return { t: 'error', span: p.span };
       }
       if (v.t === 'layers') for (const item of v.items) items.push(item);
@@ -214,10 +222,10 @@ export class Lowerer implements LowerContext {
     }
   }
 
-  /** A bare name: the binding it resolved to, else a symbol (enum value, `true`/`false`) for the caller to judge. */
+  /** A bare name: the binding it resolves to, else a symbol (enum value, `true`/`false`) for the caller to judge. */
   private nameValue(ref: NameRef, standalone: boolean): Value {
     const { name, span } = ref;
-    if (this.resolved.names.get(ref)?.binding) return this.bindingValue(name, span);
+    if (this.rec.name(ref)) return this.bindingValue(name, span);
     if (standalone) {
       const builtin = BUILTIN_BY_NAME.get(name);
       if (builtin) {
@@ -276,8 +284,8 @@ export class Lowerer implements LowerContext {
   // --- calls ----------------------------------------------------------------------------------
 
   private callValue(call: Call): Value {
-    const resolved = this.resolved.calls.get(call)!;
-    const spec = resolved.spec;
+    const spec = BUILTIN_BY_NAME.get(call.callee.name);
+    const resolved = this.rec.call(call, spec);
     if (!spec) {
       const guess = didYouMean(call.callee.name, BUILTINS.map((b) => b.name));
       this.report('UnknownLayer', call.callee.span, `unknown layer ${quote(call.callee.name)}`, {
@@ -297,12 +305,11 @@ export class Lowerer implements LowerContext {
   }
 
   /**
-   * Evaluates the arguments of a call and gives each to the parameter the resolution matched
-   * it to. Reports unknown names (with did-you-mean), duplicates and extra positionals.
+   * Evaluates the arguments of a call and gives each to the parameter it was matched to
+   * (`matched`, as recorded). Reports unknown names (with did-you-mean), duplicates and extra positionals.
    */
   private bindArgs(call: Call, spec: BuiltinSpec, matched: readonly ResolvedArg[]): { args: Args; ok: boolean } {
     const out: Args = new Map();
-    const positional = spec.params.filter((p) => p.positional);
     let ok = true;
     const put = (p: ParamSpec, arg: Arg, value: Value, at: Span): void => {
       const prev = out.get(p.name);
@@ -315,7 +322,8 @@ export class Lowerer implements LowerContext {
       }
       out.set(p.name, { arg, value });
     };
-    call.args.forEach((arg, i) => {
+    for (let i = 0; i < call.args.length; i++) {
+      const arg = call.args[i]!;
       const { by, param: p } = matched[i]!;
       if (arg.name) {
         if (!p) {
@@ -326,16 +334,16 @@ export class Lowerer implements LowerContext {
           });
           this.argValue(arg.value);
           ok = false;
-          return;
+          continue;
         }
         put(p, arg, this.argValue(arg.value), arg.name.span);
-        return;
+        continue;
       }
       const word = by === 'flag' ? bareName(arg.value) : undefined;
       if (p && word) {
         // The flag itself, not a name (even if bound): the parameter reads the word.
-        put(p, arg, { t: 'sym', name: word.name, span: word.span }, word.span);
-        return;
+        put(p, arg, { t: 'sym', name: word.name, span: word.span, binding: this.rec.name(word, p) }, word.span);
+        continue;
       }
       const value = this.argValue(arg.value);
       if (!p) {
@@ -347,18 +355,18 @@ export class Lowerer implements LowerContext {
               fixes: guess ? [renameFix(value.span, guess)] : undefined,
             });
             ok = false;
-            return;
+            continue;
           }
         }
+        const positional = spec.params.filter((q) => q.positional);
         this.report('TooManyArguments', arg.span, `\`${spec.name}\` takes ${positional.length === 1 ? '1 positional argument' : `${positional.length} positional arguments`}`, {
           help: positional.length ? `its positional arguments are ${positional.map((q) => `\`${q.name}\``).join(', ')}; name the others` : undefined,
         });
         ok = false;
-        return;
+        continue;
       }
       put(p, arg, value, arg.span);
-    });
+    }
     return { args: out, ok };
   }
-
 }

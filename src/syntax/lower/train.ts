@@ -17,8 +17,9 @@ export function lowerTrain(cx: LowerContext, block: TrainBlock): { settings: Tra
   const spans = new Map<string, Span>();
   for (const entry of block.entries) {
     const key = entry.key.name;
-    const spec = cx.resolved.settings.get(entry)?.setting;
+    const spec = cx.rec.setting(entry);
     if (!spec) {
+      cx.rec.skipped(entry.value.stages);
       const guess = didYouMean(key, TRAIN_SETTINGS.map((s) => s.name));
       cx.out.report('UnknownTrainSetting', entry.key.span, `unknown train setting ${quote(key)}`, {
         help: guess ? `did you mean \`${guess}\`?` : `settings are ${TRAIN_SETTINGS.map((s) => `\`${s.name}\``).join(', ')}`,
@@ -28,6 +29,7 @@ export function lowerTrain(cx: LowerContext, block: TrainBlock): { settings: Tra
     }
     const prev = seen.get(key);
     if (prev) {
+      cx.rec.skipped(entry.value.stages);
       cx.out.report('DuplicateArgument', entry.key.span, `${quote(key)} is set twice`, { labels: [{ span: prev, message: 'first set here' }] });
       continue;
     }

@@ -1,6 +1,6 @@
 import type { Diagnostic, Span } from '../../diagnostics/types.js';
 import type { PretrainedSource, Program } from '../../ir/types.js';
-import type { Resolution } from './resolve.js';
+import type { Resolution } from './resolution.js';
 
 /** Options that come from outside the file (CLI flags, the editor's settings). */
 export interface LowerOptions {

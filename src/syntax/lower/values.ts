@@ -2,6 +2,7 @@ import type { Span } from '../../diagnostics/types.js';
 import type { Layer, PretrainedSource } from '../../ir/types.js';
 import { quote } from '../../language/quote.js';
 import type { Arg } from '../ast.js';
+import type { BindingRef } from './resolution.js';
 
 /** A layer while lowering: relative spans keyed by IR property path ('' = the whole call). */
 export interface Lowered {
@@ -13,7 +14,8 @@ export interface Lowered {
 export type Value =
   | { t: 'num'; value: number; integer: boolean; raw: string; span: Span }
   | { t: 'str'; value: string; span: Span }
-  | { t: 'sym'; name: string; span: Span }
+  /** A bare word for the caller to judge; a flag word that also reads a binding (`pretrained`) carries it. */
+  | { t: 'sym'; name: string; span: Span; binding?: BindingRef }
   | { t: 'layers'; items: Lowered[]; span: Span }
   | { t: 'source'; source: PretrainedSource; span: Span }
   | { t: 'error'; span: Span };
