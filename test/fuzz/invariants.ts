@@ -115,6 +115,7 @@ export function checkResultInvariants(text: string, r: CheckResult): void {
   if (r.program && hasErrors(ds)) fail('a program was returned despite errors');
   if (!r.program && ds.length > 0 && !hasErrors(ds)) fail(`no program, and only warnings: ${ds.map((d) => d.code).join(', ')}`);
   if (!r.program && ds.length === 0) fail('no program and no diagnostic');
+  if (r.kind === 'rnn') checkResolution(text, r);
   if (r.program) {
     const schema = validateProgram(r.program, new Map());
     if (schema.length) fail(`the checked program breaks the IR schema: ${short(schema.map((d) => d.message))}`);
@@ -123,6 +124,48 @@ export function checkResultInvariants(text: string, r: CheckResult): void {
     if (![a.totalParams, a.trainableParams, a.nonTrainableParams].every((n) => Number.isSafeInteger(n) && n >= 0)) {
       fail(`parameter counts ${short([a.totalParams, a.trainableParams, a.nonTrainableParams])}`);
     }
+  }
+}
+
+/**
+ * The lowering's published resolution is about this text: every range holds the word it names,
+ * entries are in source order, parameters are the called built-in's, and every use the
+ * evaluation recorded is a name resolved to that binding (it evaluated what was resolved).
+ */
+function checkResolution(text: string, r: CheckResult): void {
+  const res = r.resolution;
+  if (!res) return fail('a .rnn result without a resolution');
+  const word = (what: string, s: Span, expected: string): void => {
+    checkSpan(what, s, text.length);
+    if (text.slice(s.start, s.end) !== expected) fail(`${what} ${s.start}..${s.end} does not hold ${short(expected)}`);
+  };
+  const ordered = (what: string, spans: Span[]): void => {
+    for (let i = 1; i < spans.length; i++) if (spans[i]!.start <= spans[i - 1]!.start) fail(`resolved ${what} out of source order at ${i}`);
+  };
+  for (const c of res.calls) {
+    word('resolved callee', c.callee, c.name);
+    checkSpan('resolved call', c.span, text.length);
+    if (c.spec && c.spec.name !== c.name) fail(`call ${short(c.name)} resolved to built-in ${c.spec.name}`);
+    for (const a of c.args) {
+      checkSpan('resolved argument', a.span, text.length);
+      if (a.param && !c.spec?.params.includes(a.param)) fail(`an argument of ${short(c.name)} resolved to ${a.param.name}, not one of its parameters`);
+    }
+  }
+  const used = new Set<string>();
+  for (const n of res.names) {
+    word('resolved name', n.span, n.name);
+    if (n.binding) {
+      word('binding definition', n.binding.definition, n.binding.name);
+      if (n.binding.name !== n.name) fail(`name ${short(n.name)} resolved to binding ${short(n.binding.name)}`);
+      used.add(`${n.name}@${n.span.start}`);
+    }
+  }
+  for (const s of res.settings) word('resolved train key', s.key, s.name);
+  ordered('calls', res.calls.map((c) => c.span));
+  ordered('names', res.names.map((n) => n.span));
+  ordered('train keys', res.settings.map((s) => s.key));
+  for (const b of r.bindings) {
+    for (const u of b.uses) if (!used.has(`${b.name}@${u.start}`)) fail(`the lowering used ${short(b.name)} at ${u.start}, where the resolution has no use of it`);
   }
 }
 
