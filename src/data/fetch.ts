@@ -1,14 +1,12 @@
 import type { CodeName } from '../diagnostics/codes.js';
 import { fail, RnncError } from '../diagnostics/error.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join, resolve } from 'node:path';
 import { extractTarGz } from './tar.js';
 
 /** A dataset rnnc can download. */

@@ -62,6 +62,7 @@ function frame(index: LineIndex, start: number, end: number, gutter: number, lab
 
 // Control characters (but tab) and U+FFFD (bytes that were not UTF-8): a line that is not text,
 // which a terminal could misread as escape sequences, is not echoed.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
 
 /** The full rustc-style form: header, source line, caret, notes and help. */

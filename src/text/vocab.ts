@@ -254,7 +254,7 @@ export class Vocab {
     if (o.version !== VOCAB_VERSION) throw vocabError(`vocab.json: unsupported version ${JSON.stringify(o.version)} (expected ${VOCAB_VERSION})`);
     const strings = (v: unknown, field: string): string[] => {
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw vocabError(`vocab.json: "${field}" must be an array of strings`);
-      return v as string[];
+      return v;
     };
     const t = o.tokenizer;
     if (typeof t !== 'object' || t === null) throw vocabError('vocab.json: "tokenizer" must be an object');
