@@ -1,5 +1,6 @@
 import { parseArgs, UsageError, usageLines, type OptionSpec, type ParsedArgs } from './args.js';
 import { RnncError } from '../diagnostics/error.js';
+import { didYouMean } from '../language/suggest.js';
 import { EXIT_USAGE } from './exit.js';
 import { FRONTEND_OPTIONS } from './frontend.js';
 import { reportFailure } from './report.js';
@@ -15,6 +16,8 @@ interface Command {
   /** Positional arguments: at least `min`, at most `max`. */
   min: number;
   max: number;
+  /** What the positional arguments are, for "missing …" (`a model folder (DIR)`). */
+  operands: string;
   run: (io: Io, args: ParsedArgs) => number | Promise<number>;
   /** How its messages name it, when not `rnnc NAME` (`rnnc data fetch`). */
   label?: (args: ParsedArgs) => string;
@@ -27,6 +30,7 @@ const OUT: OptionSpec = { name: 'out', short: 'o', value: 'string', help: 'outpu
 const COMMANDS: Command[] = [
   {
     name: 'check',
+    operands: 'a spec file (or `-` for standard input)',
     usage: 'rnnc check FILE…',
     summary: 'report every problem in .rnn (or .rnn.json) files',
     options: [FORMAT, ...FRONTEND_OPTIONS],
@@ -36,6 +40,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'summary',
+    operands: 'a spec file',
     usage: 'rnnc summary FILE',
     summary: 'print the layers, output shapes and parameter counts',
     options: [FORMAT, ...FRONTEND_OPTIONS],
@@ -45,6 +50,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'compile',
+    operands: 'a spec file',
     usage: 'rnnc compile FILE -o DIR',
     summary: 'build the TensorFlow.js model and write model.json, weights.bin, spec.json',
     options: [OUT, FORMAT, ...RUNTIME_OPTIONS, ...FRONTEND_OPTIONS],
@@ -54,6 +60,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'train',
+    operands: 'a spec file',
     usage: 'rnnc train FILE -o DIR',
     summary: 'train on --data PATH (none: the embedded demo corpus), checkpointing each epoch',
     options: [
@@ -72,6 +79,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'eval',
+    operands: 'a model folder (DIR)',
     usage: 'rnnc eval DIR --data PATH',
     summary: 'accuracy, precision, recall, F1, confusion matrix and loss of a trained model',
     options: [
@@ -87,6 +95,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'predict',
+    operands: 'a model folder (DIR)',
     usage: 'rnnc predict DIR [TEXT…]',
     summary: 'label and probability of each text (none given: one per line from stdin)',
     options: [FORMAT, ...RUNTIME_OPTIONS],
@@ -96,6 +105,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'experiment',
+    operands: 'one or more spec files',
     usage: 'rnnc experiment FILE… --data PATH',
     summary: 'train each spec on the same split and seed; print one comparison table',
     options: [
@@ -115,6 +125,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'data',
+    operands: 'a subcommand: `fetch imdb` or `demo`',
     usage: 'rnnc data fetch imdb | demo',
     summary: 'download and unpack IMDB into the cache, or print the demo corpus',
     options: [
@@ -131,6 +142,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'vectors',
+    operands: 'a model folder (DIR)',
     usage: 'rnnc vectors DIR -o FILE.vec',
     summary: "export a trained model's embedding as a word-vectors file",
     options: [OUT],
@@ -140,6 +152,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'fmt',
+    operands: 'a file (or `-` for standard input)',
     usage: 'rnnc fmt FILE… [--check]',
     summary: 'rewrite .rnn files in the canonical layout (`-`: stdin to stdout)',
     options: [{ name: 'check', help: 'change nothing; list the files that would change and exit 1 if any' }],
@@ -149,6 +162,7 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'lsp',
+    operands: 'nothing',
     usage: 'rnnc lsp [--stdio]',
     summary: 'run the language server on standard input and output',
     options: [
@@ -184,19 +198,28 @@ function commandHelp(c: Command): string {
 /** Runs the CLI; returns the exit code. Bad input of any kind is a message, never a stack trace. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(`${usage()}\n`);
-    return name ? 0 : EXIT_USAGE;
+  if (!name) {
+    io.err(`${usage()}\n`);
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    // `rnnc help train` is `rnnc train --help`.
+    const topic = name === 'help' ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.out(`${usage()}\n`);
+      return 0;
+    }
+    const about = COMMANDS.find((c) => c.name === topic);
+    if (!about) return unknownCommand(io, topic);
+    io.out(`${commandHelp(about)}\n`);
+    return 0;
   }
   if (name === '--version' || name === '-V') {
     io.out('rnnc 0.1.0\n');
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    io.err(`rnnc: unknown command \`${name}\`\n\n${usage()}\n`);
-    return EXIT_USAGE;
-  }
+  if (!command) return unknownCommand(io, name);
   let args: ParsedArgs;
   try {
     args = parseArgs(rest, [...command.options, HELP]);
@@ -205,16 +228,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 0;
     }
     const n = args.positionals.length;
-    if (n < command.min) throw new UsageError(`missing ${command.min === 1 ? 'a file' : 'arguments'}`);
+    if (n < command.min) throw new UsageError(`missing ${command.operands}: ${command.usage}`);
     if (n > command.max) throw new UsageError(`too many arguments: ${args.positionals.slice(command.max).join(' ')}`);
     const format = args.options.get('format');
     if (format !== undefined && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
     checkRuntimeArgs(args);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`rnnc ${command.name}: ${e.message}\n\n${commandHelp(command)}\n`);
-      return EXIT_USAGE;
-    }
+    if (e instanceof UsageError) return usageError(io, command, e);
     throw e;
   }
   try {
@@ -223,10 +243,19 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     // The one place where failures become output and exit codes: every problem the user can
     // fix arrives as an RnncError (a diagnostic) or, for the command line itself, a UsageError.
     if (e instanceof RnncError) return reportFailure(io, command.label?.(args) ?? `rnnc ${command.name}`, e);
-    if (e instanceof UsageError) {
-      io.err(`rnnc ${command.name}: ${e.message}\n(rnnc ${command.name} --help shows the options)\n`);
-      return EXIT_USAGE;
-    }
+    if (e instanceof UsageError) return usageError(io, command, e);
     throw e;
   }
+}
+
+/** A bad command line: one line saying what is wrong, one saying where the help is (stderr, exit 2). */
+function usageError(io: Io, command: Command, e: UsageError): number {
+  io.err(`rnnc ${command.name}: ${e.message}\n(\`rnnc ${command.name} --help\` shows its options)\n`);
+  return EXIT_USAGE;
+}
+
+function unknownCommand(io: Io, name: string): number {
+  const guess = didYouMean(name, COMMANDS.map((c) => c.name));
+  io.err(`rnnc: unknown command \`${name}\`${guess ? ` (did you mean \`${guess}\`?)` : ''}\n(\`rnnc --help\` lists the commands)\n`);
+  return EXIT_USAGE;
 }

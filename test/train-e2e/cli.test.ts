@@ -45,8 +45,8 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     expect(args.stderr).toMatch(/^backend: wasm/);
     const lines = args.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^1\t0\.\d{4}\twhat a wonderful film$/);
-    expect(lines[1]).toMatch(/^0\t0\.\d{4}\tthe plot is utterly dull$/);
+    expect(lines[0]).toMatch(/^1\tP\(1\)=0\.\d{4}\twhat a wonderful film$/);
+    expect(lines[1]).toMatch(/^0\tP\(0\)=0\.\d{4}\tthe plot is utterly dull$/);
 
     const piped = await rnnc(['predict', model, '--format', 'json'], { input: 'what a wonderful film\nthe plot is utterly dull\n' });
     expect(piped.code).toBe(0);
@@ -58,7 +58,7 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     for (const [i, o] of objs.entries()) {
       expect(o.probability).toBe(o.probabilities[o.label]);
       expect(o.probabilities['0'] + o.probabilities['1']).toBeCloseTo(1, 6);
-      expect(lines[i]!.split('\t')[1]).toBe(o.probability.toFixed(4));
+      expect(lines[i]!.split('\t')[1]).toBe(`P(${o.label})=${o.probability.toFixed(4)}`);
     }
   });
 

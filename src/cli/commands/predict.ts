@@ -13,8 +13,8 @@ function stdinLines(text: string): string[] {
 }
 
 /**
- * `rnnc predict DIR "text"…` (or one text per line on stdin): the predicted label and its
- * probability, `label<TAB>probability<TAB>text` per text; `--format json` prints JSON lines
+ * `rnnc predict DIR "text"…` (or one text per line on stdin): the predicted label and the
+ * probability of that label, `label<TAB>P(label)=p<TAB>text` per text; `--format json` prints JSON lines
  * with every class's probability.
  */
 export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
@@ -38,7 +38,7 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
       const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
       out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
     } else {
-      out.push(`${labels[c]}\t${p.toFixed(4)}\t${text}`);
+      out.push(`${labels[c]}\tP(${labels[c]})=${p.toFixed(4)}\t${text}`);
     }
   });
   if (out.length > 0) io.out(`${out.join('\n')}\n`);
