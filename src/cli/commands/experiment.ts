@@ -107,7 +107,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
     programs.push({ file, program: fe.result.program! });
   }
 
-  const progress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain');
+  const progress = new ProgressPrinter(io, quiet ? 'quiet' : (io.errIsTTY ?? io.isTTY) ? 'bar' : 'plain');
   const columns = { labelColumn: flags.label_column, textColumn: flags.text_column };
   const all = await readDataReported(io, dataPath, columns);
   let pool: Example[] = all.examples;
@@ -132,7 +132,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
   try {
     for (const { file, program } of programs) {
       const name = basename(file);
-      const specProgress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain', `[${name}] `);
+      const specProgress = new ProgressPrinter(io, quiet ? 'quiet' : (io.errIsTTY ?? io.isTTY) ? 'bar' : 'plain', `[${name}] `);
       // One split for all: a spec's own seed, val_split or val_file would give it other rows.
       const settings = { ...runSettings(program, flags, file, false), seed, val_split: valSplit };
       if (flags.val_file === undefined) delete settings.val_file;
