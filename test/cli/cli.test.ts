@@ -286,6 +286,12 @@ describe('rnnc compile', () => {
     const written = JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8'));
     expect(written.layers[0]).toMatchObject({ output_dim: 4, input_dim: 50, trainable: false, pretrained: { source: 'vectors', path: vec } });
     expect(r.stdout).toContain('Non-trainable params: 200');
+    // A compiled model has no vocabulary yet, so its embedding cannot hold the vectors: it says so.
+    expect(r.stderr).toContain(
+      `note: the embedding is random in this compiled model: the vectors in ${vec} are applied by \`rnnc train\`, which builds the vocabulary from the data and fills each word's row\n`,
+    );
+    const plain = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'plain-lstm')]);
+    expect(plain.stderr).not.toContain('note: the embedding is random');
   });
 });
 
