@@ -130,7 +130,8 @@ const COMMANDS: Command[] = [
     summary: 'download and unpack IMDB into the cache, or print the demo corpus',
     options: [
       { name: 'cache', value: 'string', help: 'cache folder (default $RNNC_CACHE_DIR, $XDG_CACHE_HOME/rnnc or ~/.cache/rnnc)' },
-      { name: 'url', value: 'string', help: 'download from this mirror instead' },
+      { name: 'url', value: 'string', help: 'download from this mirror instead (file:///… reads a local archive)' },
+      { name: 'archive', value: 'string', help: 'use this copy of the archive instead of downloading (no internet needed)' },
       { name: 'sha256', value: 'string', help: "expected sha256 of the mirror's archive" },
       { name: 'force', help: 'download again even if cached' },
       { name: 'out', short: 'o', value: 'string', help: 'demo: write the TSV here instead of stdout' },
