@@ -8,7 +8,7 @@ import { processIo, type Io } from './io.js';
 import { SETTINGS_OPTIONS } from './settings-flags.js';
 import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
 
-interface Command {
+export interface Command {
   name: string;
   usage: string;
   summary: string;
@@ -27,7 +27,7 @@ const FORMAT: OptionSpec = { name: 'format', value: 'string', help: 'text (defau
 const OUT: OptionSpec = { name: 'out', short: 'o', value: 'string', help: 'output directory' };
 
 // Each command's module is imported only when it runs, so `check` never loads TensorFlow.
-const COMMANDS: Command[] = [
+export const COMMANDS: readonly Command[] = [
   {
     name: 'check',
     operands: 'a spec file (or `-` for standard input)',

@@ -8,7 +8,7 @@ import { DEMO_SIZE, demoCorpusTsv } from '../../src/data/demo.js';
 import { loadVectors } from '../../src/vectors/load.js';
 import { Vocab } from '../../src/text/vocab.js';
 import { tarGz, type TarEntry } from '../support/tar-writer.js';
-import { rnnc, tempDir, type Run } from './helpers.js';
+import { rnnc, runNode, tempDir, type Run } from './helpers.js';
 
 const dir = tempDir('train-cli');
 const spec = join(dir, 'tiny.rnn');
@@ -37,6 +37,21 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     expect(metrics.settings.maxlen).toBe(32); // the demo corpus's own maxlen
     // Well above chance on the demo task after 3 epochs of a 16-unit GRU at lr 0.01 (measured: 0.94).
     expect(metrics.final.validation.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it('stock TensorFlow.js alone classifies with the folder as docs/examples/predict-with-tfjs.mjs shows, with the numbers of rnnc predict', async () => {
+    const texts = ['what a wonderful film', 'the plot is utterly dull', 'Ünïcode and 10,000 UNKNOWN-words!'];
+    const [example, ours] = await Promise.all([
+      runNode(['docs/examples/predict-with-tfjs.mjs', model, ...texts]),
+      rnnc(['predict', model, '--format', 'json', ...texts]),
+    ]);
+    expect([example.code, ours.code]).toEqual([0, 0]);
+    const theirs = example.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const mine = ours.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(theirs.map((o) => o.text)).toEqual(texts);
+    for (const [i, o] of theirs.entries()) {
+      for (const label of ['0', '1']) expect(Math.abs(o.probabilities[label] - mine[i].probabilities[label])).toBeLessThan(1e-5);
+    }
   });
 
   it('predict: texts as arguments, or one per line on stdin; --format json gives JSON lines', async () => {
