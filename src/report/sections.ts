@@ -49,7 +49,7 @@ export function mistakesPart(r: RunReport): Markup {
   if (!m) return note(NOT_RECORDED);
   if (m.examples.length === 0) return note(`none: the kept model (epoch ${m.epoch}) predicts every validation example correctly`);
   const intro = html`<p class="sub">Epoch ${m.epoch}'s weights get ${formatCount(m.wrong)} of ${formatCount(r.data.validation)} validation examples wrong; the ${m.examples.length} it is surest about:</p>`;
-  const rows = m.examples.map((e, i) => [String(i + 1), html`${e.text}${e.truncated ? ' …' : ''}`, e.label, e.predicted, percent(e.probability, 1)]);
+  const rows = m.examples.map((e, i) => [String(i + 1), html`${e.text}${e.truncated ? ' …' : ''}`, e.label, e.predicted, percent(e.probability)]);
   return html`${intro}${table(['#', 'text', 'true label', 'predicted', 'probability'], rows, { className: 'examples', numeric: [0, 4] })}`;
 }
 

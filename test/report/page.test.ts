@@ -89,7 +89,7 @@ describe('the model page', () => {
     expect(v).toContain('<td>pos <span class="badge">positive</span></td><td class="num">10</td><td class="num">75.00%</td><td class="num">90.00%</td><td class="num">81.82%</td>');
     const mistakes = section(page, 'mistakes');
     expect(mistakes).toContain('get 4 of 20 validation examples wrong; the 2 it is surest about');
-    expect(mistakes).toContain('<td>a &lt;script&gt;alert(1)&lt;/script&gt; film</td><td>neg</td><td>pos</td><td class="num">93.0%</td>');
+    expect(mistakes).toContain('<td>a &lt;script&gt;alert(1)&lt;/script&gt; film</td><td>neg</td><td>pos</td><td class="num">93.00%</td>');
     expect(mistakes).toContain('<td>long text …</td>');
     expect(section(page, 'data')).toContain('<td>neg</td><td class="num">95 (52.8%)</td><td class="num">10 (50.0%)</td>');
     expect(section(page, 'vocabulary')).toContain('95.0% of validation tokens (380 of 400); 88.9% of distinct validation words (80 of 90)');
