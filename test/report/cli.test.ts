@@ -47,6 +47,8 @@ describe('rnnc report', () => {
     expect(html).toContain(`<h2>Validation (kept epoch ${metrics.best_epoch})</h2>`);
     expect(html).toContain(`get ${metrics.validation_mistakes.wrong} of 200 validation examples wrong`);
     expect(html).toContain('drawing not available');
+    // spec.json was read: its embedding has no pretrained source.
+    expect(html).toContain('none: the embedding was trained from random initial values');
     expect(html).not.toContain('not recorded by this rnnc version');
   });
 

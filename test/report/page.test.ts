@@ -145,6 +145,52 @@ describe('the model page', () => {
   });
 });
 
+describe('the model page for other kinds of run', () => {
+  it('multi-class: per-class rows with the macro average, and a 3 × 3 heat map', async () => {
+    const m = metrics();
+    const labels = ['bad', 'good', 'meh'];
+    const confusion = [
+      [4, 1, 0],
+      [0, 5, 1],
+      [2, 0, 3],
+    ];
+    m['final'].validation = { count: 16, loss: 0.8, accuracy: 12 / 16, precision: 0.7, recall: 0.7, f1: 0.7, averaging: 'macro', labels, confusion };
+    Object.assign(m['data'], { labels, validation: 16, label_counts: { train: [50, 60, 70], validation: [5, 6, 5] } });
+    const page = await renderModelReport(report(m));
+    expect(cellLabels(svgOf(page, 'confusion'))).toEqual(labels.flatMap((t, i) => labels.map((p, j) => `true ${t} · predicted ${p} · ${confusion[i]![j]}`)));
+    const v = section(page, 'validation');
+    expect(v).toContain('precision (macro average)');
+    // meh: precision 3/4, recall 3/5.
+    expect(v).toContain('<td>meh</td><td class="num">5</td><td class="num">75.00%</td><td class="num">60.00%</td><td class="num">66.67%</td>');
+    expect(v).toContain('<td><i>macro average</i></td><td class="num">16</td>');
+    expect(v).not.toContain('positive');
+  });
+
+  it('pretrained vectors: their coverage, or why there is none', async () => {
+    const m = metrics();
+    m['embedding'] = { source: 'vectors', path: '/v/glove.txt', found: 1780, total: 9998, coverage: 'found 1,780 of 9,998 words (17.8%)', oov: 'random', frozen: true, format: 'glove', missingExamples: ['zzz', '<b>'] };
+    const withVectors = section(await renderModelReport({ ...report(m), pretrained: true }), 'vocabulary');
+    expect(withVectors).toContain('<td>word vectors /v/glove.txt (glove)</td>');
+    expect(withVectors).toContain('<td>found 1,780 of 9,998 vocabulary words (17.8%)</td>');
+    expect(withVectors).toContain('<td>yes (not trained)</td>');
+    expect(withVectors).toContain('<td>zzz, &lt;b&gt;</td>');
+    // spec.json names a source but metrics.json has no report of it.
+    expect(section(await renderModelReport({ ...report(metrics()), pretrained: true }), 'vocabulary')).toContain(NOT_RECORDED);
+    expect(section(await renderModelReport({ ...report(metrics()), pretrained: false }), 'vocabulary')).toContain('none: the embedding was trained from random initial values');
+  });
+
+  it('an interrupted run before its first epoch: no curves, no validation, and it says so', async () => {
+    const m = metrics();
+    Object.assign(m, { complete: false, interrupted: true, epochs_run: 0, best_epoch: 0, history: [], final: { validation: null, train: null } });
+    delete m['validation_mistakes'];
+    const page = await renderModelReport(report(m));
+    expect(page).toContain('interrupted: resume with rnnc train --resume');
+    expect(page).not.toContain('<figure');
+    expect(section(page, 'curves')).toContain('no epoch has finished yet');
+    expect(section(page, 'mistakes')).toContain('no epoch has finished yet');
+  });
+});
+
 describe('reading metrics.json', () => {
   it.each([
     [{ format: 'other' }, 'format is not "rnnc-metrics": this is not the metrics of an rnnc training run'],
