@@ -114,6 +114,7 @@ export const COMMANDS: readonly Command[] = [
       { name: 'test-split', value: 'string', help: 'fraction of --data held out for testing, e.g. 0.1' },
       { name: 'out', short: 'o', value: 'string', help: 'also write the table as Markdown, with the command line' },
       { name: 'section', value: 'string', help: 'with --out: write a section "## TITLE" of that file, replacing its earlier version' },
+      { name: 'report', value: 'string', help: 'also write DIR/report.html: the runs\' curves overlaid and their accuracy table' },
       { name: 'quiet', help: 'plain lines, one per epoch' },
       ...RUNTIME_OPTIONS,
       ...SETTINGS_OPTIONS,
@@ -122,6 +123,15 @@ export const COMMANDS: readonly Command[] = [
     min: 1,
     max: Infinity,
     run: async (io, a) => (await import('./commands/experiment.js')).runExperiment(io, a),
+  },
+  {
+    name: 'report',
+    usage: 'rnnc report DIR -o FILE.html',
+    summary: "one self-contained HTML page of a trained model's curves, metrics, mistakes and data",
+    options: [{ name: 'out', short: 'o', value: 'string', help: 'the page to write (- for standard output)' }],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/report.js')).runReport(io, a),
   },
   {
     name: 'data',

@@ -10,6 +10,8 @@
  *   lsp                                        the language server (front end only)
  *   text, data, vectors, artifacts             tokenizer, readers, vector files, model folders
  *   kernels → compile → train                  everything that loads TensorFlow.js
+ *   report                                     `rnnc report`'s pages, from model folders' JSON
+ *                                              (no TensorFlow; Vega only by dynamic import)
  *   cli (main.ts → commands/*)                 the only place that talks to a terminal
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -128,6 +130,47 @@ describe('import layering', () => {
     for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts']) {
       const loaded = [...closure(entry)].filter((m) => isTf(m) || ['compile', 'kernels', 'train'].includes(area(m)));
       expect(loaded, entry).toEqual([]);
+    }
+  });
+
+  it('only the CLI reaches the report, and only the report reaches its chart libraries, dynamically', () => {
+    expect(violations((e) => area(e.to) === 'report' && area(e.from) !== 'report' && area(e.from) !== 'cli')).toEqual([]);
+    const isChartLib = (to: string): boolean => to === 'npm:vega' || to === 'npm:vega-lite';
+    expect(violations((e) => isChartLib(e.to) && !e.typeOnly && (area(e.from) !== 'report' || !e.dynamic))).toEqual([]);
+    // The walker sees the one place that loads them.
+    expect(EDGES.some((e) => e.from === 'report/charts.ts' && e.to === 'npm:vega' && e.dynamic)).toBe(true);
+  });
+
+  it('the report loads no TensorFlow: of the runtime it reads model folders and the metric conventions only', () => {
+    const edges = new Map<string, string[]>();
+    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
+    const reached = new Set<string>();
+    const todo = FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'report');
+    expect(todo.length).toBeGreaterThan(0);
+    while (todo.length > 0) {
+      const m = todo.pop()!;
+      if (reached.has(m)) continue;
+      reached.add(m);
+      todo.push(...(edges.get(m) ?? []));
+    }
+    const forbidden = [...reached].filter((m) => isTf(m) || ['compile', 'kernels', 'cli', 'lsp'].includes(area(m)) || (area(m) === 'train' && m !== 'train/metrics.ts'));
+    expect(forbidden).toEqual([]);
+  });
+
+  it('`check`, `fmt`, `summary` and the language server never reach the report or Vega, not even lazily', () => {
+    const edges = new Map<string, string[]>();
+    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
+    const starts = ['cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/summary.ts', 'cli/commands/lsp.ts', ...FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'lsp')];
+    for (const start of starts) {
+      const seen = new Set<string>();
+      const todo = [start];
+      while (todo.length > 0) {
+        const m = todo.pop()!;
+        if (seen.has(m)) continue;
+        seen.add(m);
+        todo.push(...(edges.get(m) ?? []));
+      }
+      expect([...seen].filter((m) => area(m) === 'report' || m.startsWith('npm:vega')), start).toEqual([]);
     }
   });
 
