@@ -126,6 +126,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'report',
+    operands: 'a model folder (DIR)',
     usage: 'rnnc report DIR -o FILE.html',
     summary: "one self-contained HTML page of a trained model's curves, metrics, mistakes and data",
     options: [{ name: 'out', short: 'o', value: 'string', help: 'the page to write (- for standard output)' }],
