@@ -28,6 +28,7 @@ const ENVIRONMENT: readonly CodeName[] = [
   'ResumeMismatch',
   'DownloadFailed',
   'BadArchive',
+  'PngConverter',
 ];
 const ENVIRONMENT_CODES = new Set<string>(ENVIRONMENT.map((n) => Codes[n].code));
 
