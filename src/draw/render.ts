@@ -63,9 +63,19 @@ function rect(x: number, y: number, w: number, h: number, colors: { fill: string
   return el('rect', { x, y, width: w, height: h, rx: 5, fill: colors.fill, stroke: colors.stroke, 'stroke-width': 1.2, ...attrs });
 }
 
-/** Keeps a long path readable on one line: its start and its end, with the middle elided. */
-function shorten(s: string, max = 56): string {
-  return s.length <= max ? s : `${s.slice(0, 16)}…${s.slice(s.length - (max - 17))}`;
+/** Keeps a long path readable on one line: its first folders and its file name, the middle elided. */
+function shorten(path: string, max = 56): string {
+  if (path.length <= max) return path;
+  const parts = path.split('/');
+  const last = parts.pop()!;
+  let head: string | undefined;
+  for (const part of parts) {
+    const next = head === undefined ? part : `${head}/${part}`;
+    if (next.length + 3 + last.length > max) break;
+    head = next;
+  }
+  if (last.length + 2 > max) return `…${path.slice(path.length - max + 1)}`;
+  return `${head ?? ''}/…/${last}`.replace(/^\/…/, '…');
 }
 
 /** Greedy line breaking of `a · b · c` parts, for captions. */
@@ -208,13 +218,13 @@ function plain(g: Grid, s: PlainStage, row: Row): SvgNode[] {
     const cx = (g.left + g.right) / 2;
     return [
       rect(g.left + 6, row.top, g.right - g.left - 12, row.bottom - row.top, colors, { ...dash, 'data-role': 'band' }),
-      text(cx, (row.top + row.bottom) / 2 + 4, `${what}, at every step`, { 'text-anchor': 'middle', fill: INK }),
+      text(cx, (row.top + row.bottom) / 2 + 4, `${what}, at every step`, { 'text-anchor': 'middle', fill: INK, 'data-role': 'label' }),
     ];
   }
   const x = boxLeft(g, BOX_W);
   return [
     rect(x, row.top, BOX_W, BOX_H, colors, { ...dash, 'data-role': 'box' }),
-    text(x + BOX_W / 2, row.top + BOX_H / 2 + 4, what, { 'text-anchor': 'middle', fill: INK, 'font-weight': dropout ? undefined : 'bold' }),
+    text(x + BOX_W / 2, row.top + BOX_H / 2 + 4, what, { 'text-anchor': 'middle', fill: INK, 'font-weight': dropout ? undefined : 'bold', 'data-role': 'label' }),
   ];
 }
 
