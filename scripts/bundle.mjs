@@ -17,8 +17,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // @resvg/resvg-js is a native module (rnnc draw -o FILE.png), loaded from node_modules when present.
-  external: ['@tensorflow/*', '@resvg/resvg-js', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument'],
+  external: ['@tensorflow/*', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument'],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __rnncCreateRequire } from 'node:module'; const require = __rnncCreateRequire(import.meta.url);" },
   // jsonc-parser's UMD build require()s files by relative path; its ESM build bundles cleanly.

@@ -19,14 +19,24 @@ export const PNG_SCALE = 2;
 
 const HELP = 'install one: `npm install @resvg/resvg-js` (rnnc lists it as an optional dependency), or rsvg-convert (Debian/Ubuntu: `apt install librsvg2-bin`, macOS: `brew install librsvg`); or draw to -o FILE.svg or FILE.html instead';
 
-type ResvgModule = typeof import('@resvg/resvg-js');
+const RESVG = '@resvg/resvg-js';
 
-async function loadResvg(): Promise<ResvgModule | undefined> {
+/** What rnnc uses of @resvg/resvg-js (declared here so rnnc builds and runs without the optional package). */
+interface ResvgModule {
+  renderAsync(
+    svg: string,
+    options: { fitTo: { mode: 'zoom'; value: number }; background: string; font: { loadSystemFonts: boolean; defaultFontFamily: string }; logLevel: 'off' },
+  ): Promise<{ asPng(): Buffer }>;
+}
+
+/** The module, or why it cannot be used: absent (an optional dependency) or broken (e.g. no binary for this platform). */
+async function loadResvg(): Promise<ResvgModule | { unavailable: string | undefined }> {
   try {
-    return await import('@resvg/resvg-js');
-  } catch {
-    // Not installed (an optional dependency), or no binary for this platform.
-    return undefined;
+    // A variable, not a literal: the bundler leaves the native module to be found in node_modules.
+    return (await import(RESVG)) as ResvgModule;
+  } catch (e) {
+    const missing = (e as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && reasonOf(e).includes(RESVG);
+    return { unavailable: missing ? undefined : reasonOf(e) };
   }
 }
 
@@ -55,7 +65,7 @@ function failed(converter: string, why: string, cause?: unknown): RnncError {
 /** The drawing as PNG bytes, or PngConverter (E4012) when no converter is available or it fails. */
 export async function svgToPng(svg: string): Promise<Buffer> {
   const resvg = await loadResvg();
-  if (resvg) {
+  if ('renderAsync' in resvg) {
     try {
       const image = await resvg.renderAsync(svg, {
         fitTo: { mode: 'zoom', value: PNG_SCALE },
@@ -70,5 +80,8 @@ export async function svgToPng(svg: string): Promise<Buffer> {
   }
   const png = await rsvgConvert(svg);
   if (png) return png;
-  throw fail('PngConverter', 'cannot write a PNG: no SVG-to-PNG converter is available (neither @resvg/resvg-js nor rsvg-convert)', { help: HELP });
+  throw fail('PngConverter', 'cannot write a PNG: no SVG-to-PNG converter is available (neither @resvg/resvg-js nor rsvg-convert)', {
+    help: HELP,
+    ...(resvg.unavailable ? { notes: [`${RESVG} is installed but could not be loaded: ${resvg.unavailable}`] } : {}),
+  });
 }

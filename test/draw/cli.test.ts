@@ -84,6 +84,12 @@ describe('rnnc draw', () => {
         '  = help: install one: `npm install @resvg/resvg-js` (rnnc lists it as an optional dependency), or rsvg-convert (Debian/Ubuntu: `apt install librsvg2-bin`, macOS: `brew install librsvg`); or draw to -o FILE.svg or FILE.html instead\n',
     );
     expect(() => readFileSync(out)).toThrow();
+    // Installed but unusable: the diagnostic says why, too.
+    const broken = await rnnc(['draw', 'specs/gru.rnn', '-o', out], { nodeArgs: noResvg, env: { PATH: empty, RNNC_TEST_RESVG_BROKEN: '1' } });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(
+      '  = note: @resvg/resvg-js is installed but could not be loaded: Cannot find native binding: no @resvg/resvg-js binary for this platform\n',
+    );
   });
 
   it("draws a trained model's folder from its spec.json, without TensorFlow", async () => {
