@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // The VS Code extension is CommonJS, as VS Code loads it.
-    files: ['editors/vscode/extension.js'],
+    files: ['editors/vscode/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -29,6 +29,7 @@ const ENVIRONMENT: readonly CodeName[] = [
   'DownloadFailed',
   'BadArchive',
   'ChartsUnavailable',
+  'PngConverter',
 ];
 const ENVIRONMENT_CODES = new Set<string>(ENVIRONMENT.map((n) => Codes[n].code));
 

@@ -21,6 +21,8 @@ export interface Command {
   run: (io: Io, args: ParsedArgs) => number | Promise<number>;
   /** How its messages name it, when not `rnnc NAME` (`rnnc data fetch`). */
   label?: (args: ParsedArgs) => string;
+  /** The values `--format` takes, when not text and json. */
+  formats?: readonly string[];
 }
 
 const FORMAT: OptionSpec = { name: 'format', value: 'string', help: 'text (default) or json' };
@@ -47,6 +49,20 @@ export const COMMANDS: readonly Command[] = [
     min: 1,
     max: 1,
     run: async (io, a) => (await import('./commands/summary.js')).runSummary(io, a),
+  },
+  {
+    name: 'draw',
+    usage: 'rnnc draw FILE|DIR [-o OUT]',
+    summary: 'draw the model as an unrolled picture: SVG, PNG or HTML (a spec, or a model folder)',
+    options: [
+      { name: 'out', short: 'o', value: 'string', help: 'output file, .svg, .png or .html (default: SVG on standard output)' },
+      { name: 'format', value: 'string', help: 'svg, png or html (default: from -o, else svg)' },
+      ...FRONTEND_OPTIONS,
+    ],
+    formats: ['svg', 'png', 'html'],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/draw.js')).runDraw(io, a),
   },
   {
     name: 'compile',
@@ -243,7 +259,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (n < command.min) throw new UsageError(`missing ${command.operands}: ${command.usage}`);
     if (n > command.max) throw new UsageError(`too many arguments: ${args.positionals.slice(command.max).join(' ')}`);
     const format = args.options.get('format');
-    if (format !== undefined && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
+    const formats = command.formats ?? ['text', 'json'];
+    if (format !== undefined && !formats.includes(String(format))) {
+      throw new UsageError(`--format must be ${formats.slice(0, -1).join(', ')} or ${formats[formats.length - 1]}, got ${String(format)}`);
+    }
     checkRuntimeArgs(args);
   } catch (e) {
     if (e instanceof UsageError) return usageError(io, command, e);

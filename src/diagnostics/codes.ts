@@ -78,6 +78,7 @@ export const Codes = {
   BadArchive: { code: 'E4010', severity: 'error', title: 'bad or corrupt archive' },
   ResourceLimit: { code: 'E4011', severity: 'error', title: 'over a resource limit' },
   ChartsUnavailable: { code: 'E4012', severity: 'error', title: 'chart libraries unavailable' },
+  PngConverter: { code: 'E4013', severity: 'error', title: 'cannot convert to PNG' },
 } as const satisfies Record<string, { code: string; severity: Severity; title: string }>;
 
 export type CodeName = keyof typeof Codes;

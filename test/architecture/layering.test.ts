@@ -6,7 +6,7 @@
  * The layers, bottom to top:
  *   util, diagnostics, limits                  pure helpers and the diagnostic registry
  *   ir/types, ir/settings, language            the language's facts (built-ins, suggestions, quoting)
- *   syntax → ir → check, fmt, program          the front end
+ *   syntax → ir → check, fmt, program, draw    the front end (draw: the model as a picture)
  *   lsp                                        the language server (front end only)
  *   text, data, vectors, artifacts             tokenizer, readers, vector files, model folders
  *   kernels → compile → train                  everything that loads TensorFlow.js
@@ -66,7 +66,7 @@ const EDGES = FILES.flatMap(edgesOf);
 const area = (p: string): string => (p.startsWith('npm:') ? p : p.split('/')[0]!.replace(/\.ts$/, ''));
 const isTf = (to: string): boolean => to.startsWith('npm:@tensorflow/');
 
-const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'diagnostics', 'language', 'program', 'limits', 'util']);
+const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'draw', 'diagnostics', 'language', 'program', 'limits', 'util']);
 const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text']);
 
 function violations(rule: (e: Edge) => boolean): string[] {
@@ -113,7 +113,7 @@ describe('import layering', () => {
     expect(violations((e) => ['text', 'data', 'vectors', 'artifacts'].includes(area(e.from)) && (isTf(e.to) || ['compile', 'kernels', 'train'].includes(area(e.to))))).toEqual([]);
   });
 
-  it('`rnnc check`, `fmt` and the language server load no TensorFlow at start (static imports only)', () => {
+  it('`rnnc check`, `fmt`, `summary`, `draw` and the language server load no TensorFlow at start (static imports only)', () => {
     const staticEdges = new Map<string, string[]>();
     for (const e of EDGES) if (!e.dynamic && !e.typeOnly) staticEdges.set(e.from, [...(staticEdges.get(e.from) ?? []), e.to]);
     const closure = (start: string): Set<string> => {
@@ -127,7 +127,7 @@ describe('import layering', () => {
       }
       return seen;
     };
-    for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts']) {
+    for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts', 'cli/commands/draw.ts']) {
       const loaded = [...closure(entry)].filter((m) => isTf(m) || ['compile', 'kernels', 'train'].includes(area(m)));
       expect(loaded, entry).toEqual([]);
     }
