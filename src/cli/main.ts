@@ -52,6 +52,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'draw',
+    operands: 'a spec file or a model folder',
     usage: 'rnnc draw FILE|DIR [-o OUT]',
     summary: 'draw the model as an unrolled picture: SVG, PNG or HTML (a spec, or a model folder)',
     options: [
