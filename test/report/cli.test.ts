@@ -26,9 +26,11 @@ beforeAll(async () => {
 
 describe('rnnc report', () => {
   let run: Run;
+  let drawn = '';
   beforeAll(async () => {
     // Without TensorFlow.js: the hook fails any attempt to load it.
     run = await rnnc(['report', model, '-o', page], { nodeArgs: noTf });
+    drawn = (await rnnc(['draw', model])).stdout;
   });
 
   it('writes one page from the model folder without loading TensorFlow.js', () => {
@@ -46,7 +48,9 @@ describe('rnnc report', () => {
     expect(cellLabels(svgOf(html, 'confusion'))).toEqual(v.labels.flatMap((t: string, i: number) => v.labels.map((p: string, j: number) => `true ${t} · predicted ${p} · ${v.confusion[i][j]}`)));
     expect(html).toContain(`<h2>Validation (kept epoch ${metrics.best_epoch})</h2>`);
     expect(html).toContain(`get ${metrics.validation_mistakes.wrong} of 200 validation examples wrong`);
-    expect(html).toContain('drawing not available');
+    // The drawing is rnnc draw's, from the folder's spec.json: the same SVG as `rnnc draw DIR`.
+    expect(html).not.toContain('drawing not available');
+    expect(html).toContain(`<div class="drawing" data-slot="model-drawing">${drawn}</div>`);
     // spec.json was read: its embedding has no pretrained source.
     expect(html).toContain('none: the embedding was trained from random initial values');
     expect(html).not.toContain('not recorded by this rnnc version');

@@ -1,4 +1,7 @@
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { hasErrors } from '../../diagnostics/types.js';
+import { drawModel } from '../../draw/draw.js';
+import { checkText } from '../../program.js';
 import { renderModelReport } from '../../report/model-page.js';
 import { readRunReport } from '../../report/read.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
@@ -15,8 +18,8 @@ export async function runReport(io: Io, args: ParsedArgs): Promise<number> {
   const out = optString(args, 'out');
   if (!out) throw new UsageError('missing -o FILE.html (where to write the page; - for standard output)');
   const report = await readRunReport(dir);
-  // The model drawing (src/draw) is not wired in yet: the page shows "drawing not available".
-  const page = await renderModelReport(report);
+  const modelSvg = drawingOf(dir, report.spec);
+  const page = await renderModelReport(report, modelSvg === undefined ? {} : { modelSvg });
   if (out === '-') {
     io.out(page);
     return EXIT_OK;
@@ -24,4 +27,15 @@ export async function runReport(io: Io, args: ParsedArgs): Promise<number> {
   writeOutputFile(out, page, join(out, 'report.html'));
   io.err(`wrote ${out}\n`);
   return EXIT_OK;
+}
+
+/**
+ * The model as `rnnc draw` draws it, from the folder's spec.json (checked like a `.rnn.json`
+ * file); none when the folder has no spec.json or it no longer checks (the page says so).
+ */
+function drawingOf(dir: string, spec: Record<string, unknown> | undefined): string | undefined {
+  if (spec === undefined) return undefined;
+  const r = checkText(JSON.stringify(spec), { fileName: join(dir, 'spec.json') });
+  if (hasErrors(r.diagnostics) || !r.program || !r.analysis) return undefined;
+  return drawModel({ program: r.program, analysis: r.analysis }, basename(resolve(dir))).svg;
 }
