@@ -130,7 +130,7 @@ describe('rnnc draw', () => {
     [['draw', 'specs/lstm.rnn', '--format', 'png'], 'a PNG needs a file: -o FILE.png'],
     [['draw', 'specs/lstm.rnn', '-o', 'm.svg', '--format', 'png'], '-o m.svg is a .svg file name but --format is png'],
     [['draw', 'specs/lstm.rnn', '--format', 'json'], '--format must be svg, png or html, got json'],
-    [['draw'], 'missing a file'],
+    [['draw'], 'rnnc draw: missing a spec file or a model folder: rnnc draw FILE|DIR [-o OUT]'],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await rnnc(args);
     expect([r.code, r.stdout]).toEqual([2, '']);
