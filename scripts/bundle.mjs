@@ -17,7 +17,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  external: ['@tensorflow/*', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument'],
+  external: ['@tensorflow/*', 'onnxruntime-node', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument'],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __rnncCreateRequire } from 'node:module'; const require = __rnncCreateRequire(import.meta.url);" },
   // jsonc-parser's UMD build require()s files by relative path; its ESM build bundles cleanly.
@@ -30,3 +30,8 @@ await build({
 // dist/cli-bundle/ alike.
 mkdirSync(`${root}dist/kernels`, { recursive: true });
 copyFileSync(`${root}src/kernels/rnn.wasm`, `${root}dist/kernels/rnn.wasm`);
+
+// The ONNX schema the exporter encodes with (src/export/proto.ts reads ../export/onnx.proto), with
+// its licence, likewise beside the compiled code for dist/export/ and dist/cli-bundle/ alike.
+mkdirSync(`${root}dist/export`, { recursive: true });
+for (const f of ['onnx.proto', 'onnx.proto.LICENSE']) copyFileSync(`${root}src/export/${f}`, `${root}dist/export/${f}`);
