@@ -87,7 +87,7 @@ export function countLine(ds: readonly Diagnostic[]): string {
  * saying why it cannot: a folder given where a file is wanted, a parent that is a file, no
  * permission.
  */
-export function writeOutputFile(path: string, text: string, example: string): void {
+export function writeOutputFile(path: string, text: string | Uint8Array, example: string): void {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();

@@ -104,6 +104,19 @@ export const COMMANDS: readonly Command[] = [
     run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
   },
   {
+    name: 'export',
+    operands: 'a model folder (DIR)',
+    usage: 'rnnc export DIR --format onnx -o FILE',
+    summary: 'write a trained model as an ONNX file, with its vocab.json beside it',
+    options: [
+      { name: 'format', value: 'string', help: 'onnx (the default, and the one format for now)' },
+      { name: 'out', short: 'o', value: 'string', help: 'the file to write, e.g. model.onnx' },
+    ],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/export.js')).runExport(io, a),
+  },
+  {
     name: 'experiment',
     operands: 'one or more spec files',
     usage: 'rnnc experiment FILE… --data PATH',
@@ -232,7 +245,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (n < command.min) throw new UsageError(`missing ${command.operands}: ${command.usage}`);
     if (n > command.max) throw new UsageError(`too many arguments: ${args.positionals.slice(command.max).join(' ')}`);
     const format = args.options.get('format');
-    if (format !== undefined && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
+    if (format !== undefined && command.options.includes(FORMAT) && format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got ${String(format)}`);
     checkRuntimeArgs(args);
   } catch (e) {
     if (e instanceof UsageError) return usageError(io, command, e);
