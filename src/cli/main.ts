@@ -7,6 +7,7 @@ import { reportFailure } from './report.js';
 import { processIo, type Io } from './io.js';
 import { SETTINGS_OPTIONS } from './settings-flags.js';
 import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
+import { ENGINE_OPTION } from './engine.js';
 
 export interface Command {
   name: string;
@@ -87,6 +88,7 @@ export const COMMANDS: readonly Command[] = [
       { name: 'label-column', value: 'string', help: 'label column in TSV/CSV data' },
       { name: 'text-column', value: 'string', help: 'text column in TSV/CSV data' },
       FORMAT,
+      ENGINE_OPTION,
       ...RUNTIME_OPTIONS,
     ],
     min: 1,
@@ -98,7 +100,7 @@ export const COMMANDS: readonly Command[] = [
     operands: 'a model folder (DIR)',
     usage: 'rnnc predict DIR [TEXT…]',
     summary: 'label and probability of each text (none given: one per line from stdin)',
-    options: [FORMAT, ...RUNTIME_OPTIONS],
+    options: [FORMAT, ENGINE_OPTION, ...RUNTIME_OPTIONS],
     min: 1,
     max: Infinity,
     run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
