@@ -108,7 +108,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'export',
     operands: 'a model folder (DIR)',
-    usage: 'rnnc export DIR --format onnx -o FILE',
+    usage: 'rnnc export DIR -o FILE.onnx',
     summary: 'write a trained model as an ONNX file, with its vocab.json beside it',
     options: [
       { name: 'format', value: 'string', help: 'onnx (the default, and the one format for now)' },
