@@ -20,7 +20,7 @@ await build({
   sourcemap: true,
   // Vega and Vega-Lite (rnnc report's charts) load from node_modules like TensorFlow.js: they are
   // imported only when a report is drawn, and vega-canvas probes for an optional `canvas`.
-  external: ['@tensorflow/*', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument', 'vega', 'vega-lite'],
+  external: ['@tensorflow/*', 'vscode-languageserver', 'vscode-languageserver/*', 'vscode-languageserver-textdocument', 'vega', 'vega-lite', 'onnxruntime-node'],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __rnncCreateRequire } from 'node:module'; const require = __rnncCreateRequire(import.meta.url);" },
   // jsonc-parser's UMD build require()s files by relative path; its ESM build bundles cleanly.
@@ -33,3 +33,8 @@ await build({
 // dist/cli-bundle/ alike.
 mkdirSync(`${root}dist/kernels`, { recursive: true });
 copyFileSync(`${root}src/kernels/rnn.wasm`, `${root}dist/kernels/rnn.wasm`);
+
+// The ONNX schema the exporter encodes with (src/export/proto.ts reads ../export/onnx.proto), with
+// its licence, likewise beside the compiled code for dist/export/ and dist/cli-bundle/ alike.
+mkdirSync(`${root}dist/export`, { recursive: true });
+for (const f of ['onnx.proto', 'onnx.proto.LICENSE']) copyFileSync(`${root}src/export/${f}`, `${root}dist/export/${f}`);

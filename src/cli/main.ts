@@ -7,6 +7,7 @@ import { reportFailure } from './report.js';
 import { processIo, type Io } from './io.js';
 import { SETTINGS_OPTIONS } from './settings-flags.js';
 import { checkRuntimeArgs, RUNTIME_OPTIONS } from './runtime.js';
+import { ENGINE_OPTION } from './engine.js';
 
 export interface Command {
   name: string;
@@ -104,6 +105,7 @@ export const COMMANDS: readonly Command[] = [
       { name: 'label-column', value: 'string', help: 'label column in TSV/CSV data' },
       { name: 'text-column', value: 'string', help: 'text column in TSV/CSV data' },
       FORMAT,
+      ENGINE_OPTION,
       ...RUNTIME_OPTIONS,
     ],
     min: 1,
@@ -115,10 +117,24 @@ export const COMMANDS: readonly Command[] = [
     operands: 'a model folder (DIR)',
     usage: 'rnnc predict DIR [TEXT…]',
     summary: 'label and probability of each text (none given: one per line from stdin)',
-    options: [FORMAT, ...RUNTIME_OPTIONS],
+    options: [FORMAT, ENGINE_OPTION, ...RUNTIME_OPTIONS],
     min: 1,
     max: Infinity,
     run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
+  },
+  {
+    name: 'export',
+    operands: 'a model folder (DIR)',
+    formats: ['onnx'],
+    usage: 'rnnc export DIR -o FILE.onnx',
+    summary: 'write a trained model as an ONNX file, with its vocab.json beside it',
+    options: [
+      { name: 'format', value: 'string', help: 'onnx (the default, and the one format for now)' },
+      { name: 'out', short: 'o', value: 'string', help: 'the file to write, e.g. model.onnx' },
+    ],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/export.js')).runExport(io, a),
   },
   {
     name: 'experiment',
@@ -262,7 +278,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const format = args.options.get('format');
     const formats = command.formats ?? ['text', 'json'];
     if (format !== undefined && !formats.includes(String(format))) {
-      throw new UsageError(`--format must be ${formats.slice(0, -1).join(', ')} or ${formats[formats.length - 1]}, got ${String(format)}`);
+      const allowed = formats.length === 1 ? formats[0]! : `${formats.slice(0, -1).join(', ')} or ${formats[formats.length - 1]!}`;
+      throw new UsageError(`--format must be ${allowed}, got ${String(format)}`);
     }
     checkRuntimeArgs(args);
   } catch (e) {

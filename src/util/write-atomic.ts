@@ -10,7 +10,7 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.tmp`);
   try {
-    writeFileSync(tmp, text, 'utf8');
+    writeFileSync(tmp, text, typeof text === 'string' ? 'utf8' : undefined);
     let mode: number | undefined;
     try {
       mode = statSync(target).mode & 0o7777;

@@ -9,6 +9,7 @@
  *   syntax → ir → check, fmt, program, draw    the front end (draw: the model as a picture)
  *   lsp                                        the language server (front end only)
  *   text, data, vectors, artifacts             tokenizer, readers, vector files, model folders
+ *   export → ort                               ONNX export of a model folder, ONNX Runtime (no TensorFlow.js)
  *   kernels → compile → train                  everything that loads TensorFlow.js
  *   report                                     `rnnc report`'s pages, from model folders' JSON
  *                                              (no TensorFlow; Vega only by dynamic import)
@@ -67,7 +68,7 @@ const area = (p: string): string => (p.startsWith('npm:') ? p : p.split('/')[0]!
 const isTf = (to: string): boolean => to.startsWith('npm:@tensorflow/');
 
 const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'draw', 'diagnostics', 'language', 'program', 'limits', 'util']);
-const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text']);
+const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text', 'export', 'ort']);
 
 function violations(rule: (e: Edge) => boolean): string[] {
   return EDGES.filter(rule).map((e) => `${e.from} → ${e.to}${e.dynamic ? ' (dynamic)' : ''}`);
@@ -111,6 +112,16 @@ describe('import layering', () => {
 
   it('tokenizer, readers, vector files and model folders do not load TensorFlow', () => {
     expect(violations((e) => ['text', 'data', 'vectors', 'artifacts'].includes(area(e.from)) && (isTf(e.to) || ['compile', 'kernels', 'train'].includes(area(e.to))))).toEqual([]);
+  });
+
+  it('tokenizer, readers, vector files and model folders do not reach the exporter or ONNX Runtime', () => {
+    expect(violations((e) => ['text', 'data', 'vectors', 'artifacts'].includes(area(e.from)) && ['export', 'ort'].includes(area(e.to)))).toEqual([]);
+  });
+
+  it('the ONNX exporter and ONNX Runtime engine never load TensorFlow.js (nor the CLI), and the exporter does not run models', () => {
+    const tfjsSide = ['compile', 'kernels', 'train', 'cli'];
+    expect(violations((e) => area(e.from) === 'export' && (isTf(e.to) || [...tfjsSide, 'ort'].includes(area(e.to)) || e.to === 'npm:onnxruntime-node'))).toEqual([]);
+    expect(violations((e) => area(e.from) === 'ort' && (isTf(e.to) || tfjsSide.includes(area(e.to))))).toEqual([]);
   });
 
   it('`rnnc check`, `fmt`, `summary`, `draw` and the language server load no TensorFlow at start (static imports only)', () => {

@@ -1,9 +1,8 @@
 import { classProbability, predictedClass } from '../../train/metrics.js';
-import { loadTrained, predictProbabilities } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
+import { openPredictor } from '../engine.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../io.js';
-import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 
 /** Lines of standard input; a final line break does not start another text. */
 function stdinLines(text: string): string[] {
@@ -24,10 +23,10 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
     if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
     texts = stdinLines(await io.stdin());
   }
-  const trained = await loadTrained(dir, runtimeFromArgs(args));
-  for (const l of runtimeLines(trained)) io.err(`${l}\n`);
-  const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
-  trained.model.dispose();
+  const trained = await openPredictor(dir, args);
+  for (const l of trained.lines) io.err(`${l}\n`);
+  const probs = await trained.probabilities(texts);
+  await trained.close();
   const labels = trained.vocab.labels;
   const json = optString(args, 'format') === 'json';
   const out: string[] = [];
