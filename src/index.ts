@@ -20,6 +20,7 @@ export type * from './ir/types.js';
 export type { CheckOptions, CheckResult } from './program.js';
 export type { ParseResult } from './syntax/parse.js';
 export type { SourceFile } from './syntax/ast.js';
+export type { BindingRef, Resolution, ResolvedArg, ResolvedCall, ResolvedName, ResolvedSetting } from './syntax/lower.js';
 
 /** Lexes and parses `.rnn` source; syntax diagnostics only. */
 export function parse(text: string): ParseResult {

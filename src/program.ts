@@ -10,7 +10,7 @@ import { normalizeProgram } from './ir/normalize.js';
 import type { PretrainedSource, Program } from './ir/types.js';
 import { validateProgram } from './ir/validate.js';
 import type { SourceFile } from './syntax/ast.js';
-import { lower, type Binding, type SourceMap } from './syntax/lower.js';
+import { lower, type Binding, type Resolution, type SourceMap } from './syntax/lower.js';
 import { capDiagnostics, parseSource } from './syntax/parse.js';
 import { appendAll } from './util/arrays.js';
 
@@ -41,6 +41,11 @@ export interface CheckResult {
   /** Model pipeline stages and `let` bindings (`.rnn` only). */
   map?: SourceMap;
   bindings: Binding[];
+  /**
+   * What the lowering resolved each call, argument, name and `train` key to (`.rnn` only; also
+   * for files with errors). Editors read this rather than resolving the text again.
+   */
+  resolution?: Resolution;
   /** The normalized IR, present when there are no errors. */
   program?: Program;
   /** Shapes and parameter counts, present when the structure allows them. */
@@ -66,6 +71,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
   let ast: SourceFile | undefined;
   let map: SourceMap | undefined;
   let bindings: Binding[] = [];
+  let resolution: Resolution | undefined;
   let frontEndErrors = false;
   let stopped = false;
 
@@ -94,6 +100,7 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
     pointers = lowered.map.pointers;
     map = lowered.map;
     bindings = lowered.bindings;
+    resolution = lowered.resolution;
     raw = parsed.aborted ? undefined : lowered.program;
     frontEndErrors = hasErrors(diagnostics);
     if (frontEndErrors && lowered.program.layers.length === 0) raw = undefined;
@@ -118,5 +125,5 @@ export function checkText(text: string, options: CheckOptions = {}): CheckResult
     }
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-  return { kind: ast ? 'rnn' : 'json', text, lines, ast, pointers, map, bindings, program, analysis, diagnostics: capDiagnostics(diagnostics, stopped) };
+  return { kind: ast ? 'rnn' : 'json', text, lines, ast, pointers, map, bindings, resolution, program, analysis, diagnostics: capDiagnostics(diagnostics, stopped) };
 }

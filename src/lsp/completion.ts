@@ -2,6 +2,7 @@ import type { IToken } from 'chevrotain';
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type Range } from 'vscode-languageserver';
 import { BUILTIN_BY_NAME, BUILTINS, CELL_NAMES, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../language/builtins.js';
 import { MAX_NESTING } from '../limits.js';
+import { matchArgs, settingNamed, type ArgShape } from '../syntax/lower.js';
 import { sharedParser } from '../syntax/parser.js';
 import type { Analyzed } from './document.js';
 import { toRange } from './diagnostics.js';
@@ -19,9 +20,10 @@ type Where =
 
 interface CallContext {
   spec: BuiltinSpec;
-  /** Argument names already given, and how many positional arguments. */
-  named: Set<string>;
-  positional: number;
+  /** Parameters the arguments before the cursor already give. */
+  given: Set<string>;
+  /** The parameter a positional argument at the cursor would give. */
+  next: ParamSpec | undefined;
 }
 
 const name = (t: IToken | undefined): string => t?.tokenType.name ?? '';
@@ -126,7 +128,7 @@ function locate(prefix: IToken[], fresh: boolean): Where {
 
   if (opener && name(opener) === 'LBrace') {
     if (name(last) === 'Colon' && name(before) === 'Identifier') {
-      return { at: 'trainValue', setting: TRAIN_SETTINGS.find((s) => s.name === before!.image) };
+      return { at: 'trainValue', setting: settingNamed(before!.image) };
     }
     if (name(last) === 'Pipe') return { at: 'value', allowLets: true, sources: false };
     if (name(last) === 'LBrace' || name(last) === 'Comma' || STAGE_END.has(name(last))) {
@@ -151,15 +153,12 @@ function locate(prefix: IToken[], fresh: boolean): Where {
     }
     const current = segments[segments.length - 1]!;
     if (!spec) return current.length === 0 || afterOperator ? { at: 'value', allowLets: true, sources: false } : { at: 'nothing' };
-    const call: CallContext = { spec, named: new Set(), positional: 0 };
-    for (const seg of segments.slice(0, -1)) {
-      if (name(seg[0]) === 'Identifier' && name(seg[1]) === 'Colon') call.named.add(seg[0]!.image);
-      else if (seg.length === 1 && spec.params.some((p) => p.flag && p.name === seg[0]!.image)) call.named.add(seg[0]!.image);
-      else if (seg.length > 0) call.positional++;
-    }
+    // The arguments before the cursor, matched as the lowering matches them.
+    const { matches, next } = matchArgs(spec, segments.slice(0, -1).filter((seg) => seg.length > 0).map(shapeOf));
+    const call: CallContext = { spec, given: new Set(matches.flatMap((m) => (m.param ? [m.param.name] : []))), next };
     if (current.length === 0) return allowed('arg') ? { at: 'argStart', call } : { at: 'nothing' };
     if (current.length === 2 && name(current[0]) === 'Identifier' && name(current[1]) === 'Colon') {
-      const param = spec.params.find((p) => p.name === current[0]!.image);
+      const param = matchArgs(spec, [{ key: current[0]!.image, word: undefined }]).matches[0]!.param;
       return { at: 'value', param, allowLets: !param || !['enum', 'bool', 'flag'].includes(param.type), sources: param?.type === 'source' };
     }
     if (name(last) === 'Pipe' || name(last) === 'LParen') return { at: 'value', allowLets: true, sources: false };
@@ -168,6 +167,12 @@ function locate(prefix: IToken[], fresh: boolean): Where {
 
   if (afterOperator) return { at: 'value', allowLets: true, sources: name(last) === 'Equals' };
   return { at: 'nothing' };
+}
+
+/** An argument's tokens as argument matching sees them: `key:` first, or one bare word. */
+function shapeOf(seg: IToken[]): ArgShape {
+  const key = name(seg[0]) === 'Identifier' && name(seg[1]) === 'Colon' ? seg[0]!.image : undefined;
+  return { key, word: key === undefined && seg.length === 1 && name(seg[0]) === 'Identifier' ? seg[0]!.image : undefined };
 }
 
 function item(label: string, kind: CompletionItemKind, range: Range, sort: string, extra: Partial<CompletionItem> = {}): CompletionItem {
@@ -260,9 +265,8 @@ export function completions(doc: Analyzed, offset: number, snippets: boolean): C
     case 'trainValue':
       return where.setting ? valueItems(where.setting, range) : [];
     case 'argStart': {
-      const { spec, named, positional } = where.call;
-      const bound = new Set([...named, ...spec.params.filter((p) => p.positional).slice(0, positional).map((p) => p.name)]);
-      const params = spec.params.filter((p) => !bound.has(p.name));
+      const { spec, given, next } = where.call;
+      const params = spec.params.filter((p) => !given.has(p.name));
       const out: CompletionItem[] = [];
       for (const p of params) {
         if (p.type !== 'flag') {
@@ -271,7 +275,6 @@ export function completions(doc: Analyzed, offset: number, snippets: boolean): C
         if (p.flag) out.push(item(p.name, CompletionItemKind.Constant, range, '1', { detail: p.type === 'bool' ? 'flag (true)' : 'flag', documentation: p.doc }));
       }
       // A value for the next positional parameter.
-      const next = spec.params.filter((p) => p.positional)[positional];
       if (next) out.push(...positionalValues(next, range, layers, letItems));
       return dedupe(out);
     }

@@ -64,7 +64,7 @@ export function analyze(uri: string, version: number, text: string): Analyzed {
       const comments = (lexed.groups['comments'] ?? []);
       return inSourceOrder(lexed.tokens, comments);
     }),
-    occurrences: once(() => (result.ast ? occurrences(result.ast) : [])),
+    occurrences: once(() => (result.ast && result.resolution ? occurrences(result.ast, result.resolution) : [])),
     layersBySpan: once(() => {
       const map = new Map<string, { index: number; inner: boolean }[]>();
       for (const [pointer, span] of result.pointers) {

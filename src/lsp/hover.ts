@@ -82,7 +82,8 @@ function contents(doc: Analyzed, o: Occurrence): string[] | undefined {
     case 'letName':
     case 'name': {
       const name = o.kind === 'letName' ? o.statement.name.name : o.name;
-      const binding = doc.result.bindings.find((b) => b.name === name);
+      // A name shows its binding when the lowering resolved it to one (a bound flag word is the flag).
+      const binding = o.kind === 'letName' || o.binding ? doc.result.bindings.find((b) => b.name === name) : undefined;
       if (binding) {
         const out = bindingText(doc, name);
         const layers = o.kind === 'name' ? stageLayers(doc, o.span) : undefined;

@@ -3,7 +3,7 @@ import { BUILTINS } from '../language/builtins.js';
 import type { Span } from '../diagnostics/types.js';
 import type { Analyzed } from './document.js';
 import { toRange } from './diagnostics.js';
-import { occurrenceAt, type Occurrence } from './occurrences.js';
+import { occurrenceAt } from './occurrences.js';
 
 /** A `let` name: where it is declared (a duplicate `let` counts too) and every use. */
 interface BindingSymbol {
@@ -13,37 +13,22 @@ interface BindingSymbol {
 }
 
 /**
- * Is this bare word a use of the binding? The lowering reads a bare word naming a flag of the
- * call (`frozen`) as that flag even when bound, except `pretrained`, which names its source.
- */
-function isUse(o: Extract<Occurrence, { kind: 'name' }>): boolean {
-  const p = o.site.param;
-  return !(p?.flag && p.name === o.name && o.name !== 'pretrained');
-}
-
-/**
- * The binding under the cursor. Uses are found in the syntax tree, not only in the lowering's
- * list, which records just the uses it evaluated (those reachable from the model).
+ * The binding under the cursor: its `let` names (a duplicate `let` counts too) and every name
+ * the lowering resolved to it, whether or not the model reaches it.
  */
 export function symbolAt(doc: Analyzed, offset: number): BindingSymbol | undefined {
   const list = doc.occurrences();
   const o = occurrenceAt(list, offset);
   if (!o || (o.kind !== 'letName' && o.kind !== 'name')) return undefined;
+  // A word that reads no binding (a flag, an enum value, an unknown name) has nothing to find.
+  if (o.kind === 'name' && !o.binding) return undefined;
   const name = o.kind === 'letName' ? o.statement.name.name : o.name;
   const declarations = list.filter((x) => x.kind === 'letName' && x.statement.name.name === name).map((x) => x.span);
   if (declarations.length === 0) return undefined;
-  if (o.kind === 'name' && !isUse(o)) return undefined;
-  const seen = new Set<number>();
-  const uses: Span[] = [];
-  const add = (s: Span): void => {
-    if (!seen.has(s.start)) {
-      seen.add(s.start);
-      uses.push(s);
-    }
-  };
-  for (const x of list) if (x.kind === 'name' && x.name === name && isUse(x)) add(x.span);
-  for (const s of doc.result.bindings.find((b) => b.name === name)?.uses ?? []) add(s);
-  uses.sort((a, b) => a.start - b.start);
+  const uses = (doc.result.resolution?.names ?? [])
+    .filter((n) => n.binding?.name === name)
+    .map((n) => n.span)
+    .sort((a, b) => a.start - b.start);
   return { name, declarations, uses };
 }
 

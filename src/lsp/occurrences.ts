@@ -1,46 +1,34 @@
-import { BUILTIN_BY_NAME, TRAIN_SETTINGS, type BuiltinSpec, type ParamSpec } from '../language/builtins.js';
+import type { BuiltinSpec, ParamSpec } from '../language/builtins.js';
 import type { Span } from '../diagnostics/types.js';
 import type { Arg, Call, Expr, LetStatement, Pipeline, SourceFile, Stage, TrainEntry } from '../syntax/ast.js';
+import type { BindingRef, Resolution } from '../syntax/lower.js';
 
-/** Where a value sits: the call and parameter it is given to, or the train setting it sets. */
+/** Where a value sits: the parameter of the call it is given to, or the train setting it sets. */
 export interface ValueSite {
-  call?: Call;
-  spec?: BuiltinSpec;
   param?: ParamSpec;
   setting?: ParamSpec;
 }
 
-/** One meaningful word or literal of the syntax tree, in source order; hover, semantic tokens and references read these. */
+/**
+ * One meaningful word or literal of the syntax tree, in source order; hover, semantic tokens and
+ * references read these. What calls, arguments, names and keys mean comes from the lowering's
+ * resolution: nothing is resolved here.
+ */
 export type Occurrence =
   | { kind: 'callee'; span: Span; call: Call; spec: BuiltinSpec | undefined; inLet: LetStatement | undefined }
-  | { kind: 'name'; span: Span; name: string; site: ValueSite }
+  | { kind: 'name'; span: Span; name: string; site: ValueSite; binding: BindingRef | undefined }
   | { kind: 'argName'; span: Span; call: Call; spec: BuiltinSpec | undefined; param: ParamSpec | undefined }
   | { kind: 'letName'; span: Span; statement: LetStatement }
   | { kind: 'trainKey'; span: Span; entry: TrainEntry; setting: ParamSpec | undefined }
   | { kind: 'repeat'; span: Span; stage: Stage }
   | { kind: 'number' | 'string'; span: Span; site: ValueSite };
 
-/**
- * Which parameter each argument of a call binds, as the lowering matches them: by name, a bare
- * word naming a flag, else the next positional parameter.
- */
-export function paramsOfArgs(call: Call, spec: BuiltinSpec | undefined): (ParamSpec | undefined)[] {
-  if (!spec) return call.args.map(() => undefined);
-  const positional = spec.params.filter((p) => p.positional);
-  let next = 0;
-  return call.args.map((a) => {
-    if (a.name) return spec.params.find((p) => p.name === a.name!.name);
-    const only = a.value.stages.length === 1 && !a.value.stages[0]!.repeat ? a.value.stages[0]!.expr : undefined;
-    if (only?.type === 'name') {
-      const flag = spec.params.find((p) => p.flag && p.name === only.name);
-      if (flag) return flag;
-    }
-    return positional[next++];
-  });
-}
-
-/** Every occurrence in the file, in source order. */
-export function occurrences(file: SourceFile): Occurrence[] {
+/** Every occurrence in the file, in source order, with what the lowering resolved it to. */
+export function occurrences(file: SourceFile, resolution: Resolution): Occurrence[] {
+  // Each call, name and key starts at a different offset: its first token is its own.
+  const calls = new Map(resolution.calls.map((c) => [c.callee.start, c]));
+  const names = new Map(resolution.names.map((n) => [n.span.start, n]));
+  const settings = new Map(resolution.settings.map((s) => [s.key.start, s]));
   const out: Occurrence[] = [];
   let inLet: LetStatement | undefined;
 
@@ -58,19 +46,19 @@ export function occurrences(file: SourceFile): Occurrence[] {
         out.push({ kind: e.type, span: e.span, site });
         return;
       case 'name':
-        out.push({ kind: 'name', span: e.span, name: e.name, site });
+        out.push({ kind: 'name', span: e.span, name: e.name, site, binding: names.get(e.span.start)?.binding });
         return;
       case 'group':
         pipeline(e.pipeline, {});
         return;
       case 'call': {
-        const spec = BUILTIN_BY_NAME.get(e.callee.name);
+        const resolved = calls.get(e.callee.span.start);
+        const spec = resolved?.spec;
         out.push({ kind: 'callee', span: e.callee.span, call: e, spec, inLet });
-        const params = paramsOfArgs(e, spec);
         e.args.forEach((a: Arg, i) => {
-          const param = params[i];
+          const param = resolved?.args[i]?.param;
           if (a.name) out.push({ kind: 'argName', span: a.name.span, call: e, spec, param });
-          pipeline(a.value, { call: e, spec, param });
+          pipeline(a.value, { param });
         });
         return;
       }
@@ -85,7 +73,7 @@ export function occurrences(file: SourceFile): Occurrence[] {
       inLet = undefined;
     } else if (s.type === 'train') {
       for (const entry of s.entries) {
-        const setting = TRAIN_SETTINGS.find((t) => t.name === entry.key.name);
+        const setting = settings.get(entry.key.span.start)?.setting;
         out.push({ kind: 'trainKey', span: entry.key.span, entry, setting });
         pipeline(entry.value, { setting });
       }

@@ -14,16 +14,15 @@ function bits(mods: Modifier[]): number {
   return mods.reduce((n, m) => n | (1 << MODIFIERS.indexOf(m)), 0);
 }
 
-/** How an identifier is shown, from what the syntax tree says it is. */
-function classify(o: Occurrence, bound: ReadonlySet<string>): [TokenType, Modifier[]] | undefined {
+/** How an identifier is shown, from what the lowering resolved it to. */
+function classify(o: Occurrence): [TokenType, Modifier[]] | undefined {
   switch (o.kind) {
     case 'callee':
       return ['function', o.spec ? ['defaultLibrary'] : []];
     case 'letName':
       return ['variable', ['declaration', 'readonly']];
     case 'name':
-      if (bound.has(o.name) && !(o.site.param?.flag && o.site.param.name === o.name && o.name !== 'pretrained')) return ['variable', ['readonly']];
-      return ['enumMember', []];
+      return o.binding ? ['variable', ['readonly']] : ['enumMember', []];
     case 'argName':
       return ['parameter', []];
     case 'trainKey':
@@ -39,10 +38,9 @@ function classify(o: Occurrence, bound: ReadonlySet<string>): [TokenType, Modifi
  * Words in code too broken to parse keep only their lexical colour (none).
  */
 export function semanticTokens(doc: Analyzed): SemanticTokens {
-  const bound = new Set(doc.result.ast?.statements.flatMap((s) => (s.type === 'let' ? [s.name.name] : [])) ?? []);
   const roles = new Map<number, [TokenType, Modifier[]]>();
   for (const o of doc.occurrences()) {
-    const c = classify(o, bound);
+    const c = classify(o);
     if (c) roles.set(o.span.start, c);
   }
   const builder = new SemanticTokensBuilder();
