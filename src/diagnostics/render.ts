@@ -71,7 +71,7 @@ const textLines = new WeakMap<LineIndex, Map<number, boolean>>();
 
 function lineIsText(index: LineIndex, line: number): boolean {
   let known = textLines.get(index);
-  if (!known) textLines.set(index, (known = new Map()));
+  if (!known) textLines.set(index, (known = new Map<number, boolean>()));
   let ok = known.get(line);
   if (ok === undefined) known.set(line, (ok = !NOT_TEXT.test(index.lineText(line))));
   return ok;
