@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The CLI end to end, as a user runs it, against the same work in PyTorch (bench/torch_cli.py):
 // one `rnnc train` epoch and one `rnnc predict` pass over standard input, on 3,200 texts of 100
-// words, for `embed(64, vocab: 10000) |> bi(lstm(64)) x2 |> dense(1)` at maxlen 100. Wall time
+// words, for `embed(64, vocab: 10000) |> bi(lstm(64)) x2 |> dense(1)` at maxlen 100, and the
+// same `rnnc predict` with `--engine onnx` when onnxruntime-node is installed. Wall time
 // of whole processes: start-up, reading, tokenizing, training with validation, saving, loading,
 // predicting and printing all count. Rounds alternate the two and each keeps its best.
 import { spawnSync } from 'node:child_process';
@@ -54,8 +55,8 @@ try {
     return { s, out: r.stdout };
   };
   const rnncTrain = () => wall(process.execPath, [rnnc, 'train', 'model.rnn', '--data', 'data.tsv', '--epochs', '1', '--maxlen', '100', '-o', 'rnnc-model', '--quiet']).s;
-  const rnncPredict = () => {
-    const r = wall(process.execPath, [rnnc, 'predict', 'rnnc-model'], input);
+  const rnncPredict = (engine = 'tfjs') => {
+    const r = wall(process.execPath, [rnnc, 'predict', 'rnnc-model', '--engine', engine], input);
     if (r.out.split('\n').length !== TEXTS + 1) throw new Error('rnnc predict printed the wrong number of lines');
     return r.s;
   };
@@ -65,7 +66,11 @@ try {
   const torchTrain = (threads) => wall('/usr/bin/python3', [`${here}torch_cli.py`, 'train', 'data.tsv', 'torch-model', String(threads)]).s;
   const torchPredict = (threads) => wall('/usr/bin/python3', [`${here}torch_cli.py`, 'predict', 'torch-model', String(threads)], input).s;
 
-  let best = { rnncTrain: Infinity, rnncPredict: Infinity, torchTrain: Infinity, torchPredict: Infinity };
+  const hasOrt = await import('onnxruntime-node').then(
+    () => true,
+    () => false,
+  );
+  let best = { rnncTrain: Infinity, rnncPredict: Infinity, onnxPredict: Infinity, torchTrain: Infinity, torchPredict: Infinity };
   let torchThreads = 1;
   if (hasTorch) {
     // PyTorch's faster thread count on this machine, by one run of each.
@@ -76,6 +81,7 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     best.rnncTrain = Math.min(best.rnncTrain, rnncTrain());
     best.rnncPredict = Math.min(best.rnncPredict, rnncPredict());
+    if (hasOrt) best.onnxPredict = Math.min(best.onnxPredict, rnncPredict('onnx'));
     if (hasTorch) {
       best.torchTrain = Math.min(best.torchTrain, torchTrain(torchThreads));
       best.torchPredict = Math.min(best.torchPredict, torchPredict(torchThreads));
@@ -85,12 +91,15 @@ try {
   console.log(`  ${''.padEnd(48)} ${'train 1 epoch'.padStart(14)} ${'predict (stdin)'.padStart(16)}`);
   const line = (label, a, b) => console.log(`  ${label.padEnd(48)} ${a.padStart(14)} ${b.padStart(16)}`);
   line('rnnc (defaults: wasm, fused kernels)', `${best.rnncTrain.toFixed(1)} s`, `${best.rnncPredict.toFixed(1)} s`);
+  if (hasOrt) line('rnnc predict --engine onnx (ONNX Runtime)', '—', `${best.onnxPredict.toFixed(1)} s`);
   if (hasTorch) {
     line(`PyTorch (bench/torch_cli.py, ${torchThreads} thread${torchThreads === 1 ? '' : 's'})`, `${best.torchTrain.toFixed(1)} s`, `${best.torchPredict.toFixed(1)} s`);
     line('rnnc speed-up', `${(best.torchTrain / best.rnncTrain).toFixed(2)}×`, `${(best.torchPredict / best.rnncPredict).toFixed(2)}×`);
+    if (hasOrt) line('rnnc --engine onnx speed-up', '—', `${(best.torchPredict / best.onnxPredict).toFixed(2)}×`);
   } else {
     console.log('  PyTorch: absent (/usr/bin/python3 cannot import torch; Debian: apt-get install python3-torch libopenblas0-pthread)');
   }
+  if (!hasOrt) console.log('  ONNX Runtime: absent (onnxruntime-node, an optional dependency, is not installed)');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

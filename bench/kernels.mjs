@@ -4,9 +4,11 @@
 // SimpleRNN cells, batch 32 × length 100 of random ids (no padding), Adam 1e-3.
 //
 // Rows: tfjs's stock recurrent layers (with rnnc's fixes to wasm kernels; for the LSTM also as
-// shipped, without them), rnnc's fused kernels on 1 and 2 threads, and PyTorch at the faster of
-// 1 and 2 threads when /usr/bin/python3 has torch. The machine is shared and noisy, so the
-// fused and PyTorch rows alternate in rounds and each keeps its best round.
+// shipped, without them), rnnc's fused kernels on 1 and 2 threads, PyTorch at the faster of
+// 1 and 2 threads when /usr/bin/python3 has torch, and ONNX Runtime (predict only) on the graph
+// `rnnc export` writes, at the faster of 1 and 2 threads, when onnxruntime-node is installed. The
+// machine is shared and noisy, so the fused, PyTorch and ONNX Runtime rows alternate in rounds
+// and each keeps its best round.
 // Then the physical limit: the matrix-product FLOPs of a step against the kernels' measured
 // matrix-product rate.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import { check } from '../dist/index.js';
 import { fuseModel } from '../dist/kernels/fuse.js';
 import { loadKernels } from '../dist/kernels/runtime.js';
 import { registerKernelFixes, restoreStockKernels } from '../dist/kernels/stock.js';
+import { exportModel, loadOrt, measurePredict, session } from './ort.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BATCH = 32;
@@ -80,7 +83,8 @@ function torchRun(cell, threads) {
   }
 }
 
-const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1)).padStart(9);
+const ort = await loadOrt();
+const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1)).padStart(9);
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`.padStart(9);
 const row = (label, r) => console.log(`  ${label.padEnd(56)} ${fmt(r.train)} ${fmt(r.predict)}`);
 
@@ -100,6 +104,10 @@ for (const m of MODELS) {
   let f2;
   let torch;
   let torchInfo;
+  // ONNX Runtime predicts on the exported graph of the 2-thread fused model's weights.
+  const exported = ort ? await exportModel(fused[2]) : null;
+  const sessions = exported ? { 1: await session(ort, exported.bytes, 1), 2: await session(ort, exported.bytes, 2) } : null;
+  let onnx;
   for (let r = 0; r < ROUNDS; r++) {
     f1 = best(f1, await measure(fused[1], 4, 8));
     f2 = best(f2, await measure(fused[2], 4, 8));
@@ -110,6 +118,12 @@ for (const m of MODELS) {
         torch = best(torch, t);
       }
     }
+    if (sessions) {
+      for (const threads of [1, 2]) {
+        const p = await measurePredict(ort, sessions[threads], ids, BATCH, LENGTH, 8);
+        onnx = { predict: Math.max(onnx?.predict ?? 0, p) };
+      }
+    }
   }
   row('rnnc fused kernels, 1 thread', f1);
   row('rnnc fused kernels, 2 threads', f2);
@@ -118,9 +132,15 @@ for (const m of MODELS) {
     row(`PyTorch ${torchInfo.version.replace(/a0$/, '')} + ${torchInfo.blas}, faster of 1 and 2 threads`, torch);
     console.log(`  ${'rnnc fused / PyTorch'.padEnd(56)} ${ratio(fusedBest.train, torch.train)} ${ratio(fusedBest.predict, torch.predict)}`);
   }
+  if (onnx) {
+    row(`ONNX Runtime ${ort.env.versions.node} (CPU), faster of 1 and 2 threads`, onnx);
+    console.log(`  ${'rnnc fused / ONNX Runtime'.padEnd(56)} ${'—'.padStart(9)} ${ratio(fusedBest.predict, onnx.predict)}`);
+    console.log(`  (the export to ONNX took ${exported.ms.toFixed(0)} ms, as \`predict --engine onnx\` does it on opening the model)`);
+  }
   results[m.name] = { gates: m.gates, fused: fusedBest };
 }
 if (!hasTorch) console.log('PyTorch: absent (/usr/bin/python3 cannot import torch; Debian: apt-get install python3-torch libopenblas0-pthread)');
+if (!ort) console.log('ONNX Runtime: absent (onnxruntime-node, an optional dependency, is not installed)');
 
 // The physical limit: the step's matrix products at the kernels' measured product rate.
 function gemmRate(rt) {

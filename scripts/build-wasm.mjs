@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SOURCES = ['gemm.c', 'cells.c'].map((f) => join(root, 'src/kernels/c', f));
+const SOURCES = ['gemm.c', 'cells.c', 'tasks.c'].map((f) => join(root, 'src/kernels/c', f));
 const TARGET = join(root, 'src/kernels/rnn.wasm');
 const CLANG = process.env.RNNC_CLANG ?? 'clang-16';
 

@@ -30,7 +30,9 @@ if (process.argv.includes('--check')) {
   let current = '';
   try {
     current = readFileSync(out, 'utf8');
-  } catch {}
+  } catch {
+    // no file yet: it is out of date
+  }
   if (current !== code) {
     console.error(`${out} is out of date: run node scripts/gen-validator.mjs`);
     process.exit(1);

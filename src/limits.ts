@@ -39,5 +39,18 @@ export const MAX_DIAGNOSTICS = 100;
  */
 export const MAX_DATA_LINE_CHARS = 1_000_000;
 
+/**
+ * The most bytes of data read for one run's data set (all files of a folder together). The
+ * examples are held in memory as JavaScript strings, and Node's heap stops at about 4 GiB; a
+ * larger file is refused when the limit is passed, long before memory runs out.
+ */
+export const MAX_DATA_BYTES = 2 ** 30;
+
+/**
+ * The most token ids encoded at once (examples × maxlen, 4 bytes each: 1 GiB), e.g. 2.6 million
+ * reviews at maxlen 100. More is refused with a diagnostic rather than failing to allocate.
+ */
+export const MAX_ENCODED_IDS = 2 ** 28;
+
 /** The longest `maxlen` (steps a text is cut or padded to): in a spec, a flag or a vocab.json. */
 export const MAX_MAXLEN = 100_000;

@@ -1,11 +1,18 @@
-// The VS Code side of rnnc: registers nothing itself, it starts `rnnc lsp` and lets the
-// language server do the work (diagnostics, hover, inlay hints, completion, rename, formatting).
+// The VS Code side of rnnc: it starts `rnnc lsp` and lets the language server do the work
+// (diagnostics, hover, inlay hints, completion, rename, formatting, the model's picture), and
+// shows the picture the server draws for `rnnc.showModel` in a panel (model-view.js).
 'use strict';
 const vscode = require('vscode');
 const { LanguageClient, TransportKind } = require('vscode-languageclient/node');
+const { ModelViews, middleware, SHOW_MODEL } = require('./model-view');
 
 /** @type {LanguageClient | undefined} */
 let client;
+
+/** The model panels; they ask whichever client is running (it changes on restart). */
+const views = new ModelViews((uri) =>
+  client ? client.sendRequest('workspace/executeCommand', { command: SHOW_MODEL, arguments: [uri] }) : Promise.reject(new Error('rnnc: the language server is not running')),
+);
 
 /**
  * How to run the server: `rnnc.path` names the command (default `rnnc` on PATH). A path to a
@@ -25,6 +32,7 @@ function start() {
   client = new LanguageClient('rnnc', 'rnnc', serverOptions(path), {
     documentSelector: [{ language: 'rnn' }],
     synchronize: { configurationSection: 'rnnc' },
+    middleware: middleware(views),
   });
   return client.start().catch((err) => {
     void vscode.window.showErrorMessage(`rnnc: could not start the language server with \`${path} lsp\` (${err && err.message ? err.message : err}). Set "rnnc.path" to the rnnc command.`);
@@ -43,6 +51,8 @@ function activate(context) {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('rnnc.path')) void restart();
     }),
+    vscode.workspace.onDidChangeTextDocument((e) => views.changed(e.document.uri.toString())),
+    { dispose: () => views.dispose() },
   );
   return start();
 }
@@ -51,4 +61,4 @@ function deactivate() {
   return client ? client.stop() : undefined;
 }
 
-module.exports = { activate, deactivate, serverOptions };
+module.exports = { activate, deactivate, serverOptions, views };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
 import { Vocab } from '../text/vocab.js';
@@ -52,6 +52,16 @@ export class ModelFolder {
   /** The path of one of its files as messages show it. */
   shown(name: string): string {
     return join(this.dir, name);
+  }
+
+  /** Whether the folder has the file (vocab.json is in trained models only). */
+  async has(name: string): Promise<boolean> {
+    try {
+      await access(join(this.path, name));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async bytes(name: string): Promise<Buffer> {

@@ -28,6 +28,8 @@ const ENVIRONMENT: readonly CodeName[] = [
   'ResumeMismatch',
   'DownloadFailed',
   'BadArchive',
+  'ChartsUnavailable',
+  'PngConverter',
 ];
 const ENVIRONMENT_CODES = new Set<string>(ENVIRONMENT.map((n) => Codes[n].code));
 

@@ -7,12 +7,20 @@ import { renderText, toJson, type JsonDiagnostic } from '../diagnostics/render.j
 import type { Diagnostic } from '../diagnostics/types.js';
 import { MAX_SOURCE_CHARS } from '../syntax/parse.js';
 import { formatCount } from '../util/numbers.js';
+import { colorDiagnostics, colorEnabled } from './terminal.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Standard output is a terminal. */
   isTTY: boolean;
+  /** Standard error is a terminal (progress bars are drawn there); default: `isTTY`. */
+  errIsTTY?: boolean;
+  /** Standard error's width in columns, when it is a terminal. */
+  columns?: () => number | undefined;
+  /** Whether each stream shows colour (NO_COLOR, FORCE_COLOR, a terminal); default: neither. */
+  color?: { out: boolean; err: boolean };
   /** Standard input, for commands that read it. */
   stdin?: () => Promise<string>;
 }
@@ -21,6 +29,9 @@ export const processIo: Io = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   isTTY: !!process.stdout.isTTY,
+  errIsTTY: !!process.stderr.isTTY,
+  columns: () => (process.stderr.isTTY ? process.stderr.columns : undefined),
+  color: { out: colorEnabled(process.env, !!process.stdout.isTTY), err: colorEnabled(process.env, !!process.stderr.isTTY) },
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -52,7 +63,11 @@ export function loadSource(file: string): Loaded {
 /** Prints diagnostics for one file, as text (rustc style) or as JSON objects collected by the caller. */
 export function printDiagnostics(io: Io, file: string, text: string, ds: readonly Diagnostic[], to: 'out' | 'err' = 'err'): void {
   const index = new LineIndex(text);
-  for (const d of ds) io[to](`${renderText(file, index, d)}\n\n`);
+  const color = io.color?.[to] === true;
+  for (const d of ds) {
+    const text = renderText(file, index, d);
+    io[to](`${color ? colorDiagnostics(text) : text}\n\n`);
+  }
 }
 
 export function jsonDiagnostics(file: string, text: string, ds: readonly Diagnostic[]): JsonDiagnostic[] {
@@ -72,7 +87,7 @@ export function countLine(ds: readonly Diagnostic[]): string {
  * saying why it cannot: a folder given where a file is wanted, a parent that is a file, no
  * permission.
  */
-export function writeOutputFile(path: string, text: string, example: string): void {
+export function writeOutputFile(path: string, text: string | Uint8Array, example: string): void {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();

@@ -1,6 +1,7 @@
 import type { TrainEvent } from '../train/events.js';
 import type { Io } from './io.js';
 import { runtimeLines } from './runtime.js';
+import { fitLine, paint } from './terminal.js';
 
 /** `42s`, `3m05s`, `1h02m`: durations in progress lines and summaries. */
 export function duration(seconds: number): string {
@@ -89,7 +90,19 @@ export class ProgressPrinter {
       this.lastDraw = now;
       const width = 20;
       const filled = Math.round((e.step / e.steps) * width);
-      this.io.err(`\r\x1b[K${this.prefix}${text.replace('  step', `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`)}`);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+      // Richest first; the first that fits the terminal is drawn, so redrawing never wraps.
+      const fitted = fitLine(
+        [
+          `${this.prefix}${text.replace('  step', `  ${bar}`)}`,
+          `${this.prefix}epoch ${e.epoch}/${e.epochs}  ${e.step}/${e.steps}  loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}  ETA ${duration(e.etaSeconds)}`,
+          `${this.prefix}${e.epoch}/${e.epochs} ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ETA ${duration(e.etaSeconds)}`,
+          `${this.prefix}${e.epoch}/${e.epochs} ${e.step}/${e.steps}`,
+        ],
+        this.io.columns?.(),
+      );
+      const shown = this.io.color?.err === true ? fitted.replace(bar, `[${paint.green('#'.repeat(filled))}${'.'.repeat(width - filled)}]`) : fitted;
+      this.io.err(`\r\x1b[K${shown}`);
       this.drawn = true;
     } else if (this.mode === 'plain' && now - this.lastPlain >= 10_000 && e.step < e.steps) {
       this.lastPlain = now;

@@ -35,7 +35,7 @@ function parse(s: SettingSpec, v: string): TrainSettings[keyof TrainSettings] {
     }
     case 'enum':
       if (!s.values!.includes(v)) throw new UsageError(`${flag} must be one of ${s.values!.join(', ')}, got ${JSON.stringify(v)}`);
-      return v as TrainSettings['optimizer'];
+      return v;
     case 'bool':
       if (v !== 'true' && v !== 'false') throw new UsageError(`${flag} must be true or false, got ${JSON.stringify(v)}`);
       return v === 'true';
@@ -61,5 +61,5 @@ export function settingsFromArgs(args: ParsedArgs): TrainSettings {
     const v = args.options.get(flagOf(s.name).slice(2));
     if (typeof v === 'string') out[s.name] = parse(s, v);
   }
-  return out as TrainSettings;
+  return out;
 }

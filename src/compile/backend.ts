@@ -81,7 +81,7 @@ const TF_BACKEND: Record<BackendName, string> = { node: 'tensorflow', wasm: 'was
 const NODE_PACKAGE = '@tensorflow/tfjs-node';
 
 // A variable specifier keeps TypeScript from resolving an optional package that is usually absent.
-const defaultImportNode = (): Promise<unknown> => import(NODE_PACKAGE as string);
+const defaultImportNode = (): Promise<unknown> => import(NODE_PACKAGE);
 
 function reason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);

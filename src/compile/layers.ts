@@ -56,7 +56,7 @@ function recurrentLayer(
       return tf.layers.simpleRNN(common);
     case 'lstm':
       return tf.layers.lstm({ ...common, recurrentActivation, unitForgetBias: true });
-    case 'gru':
+    case 'gru': {
       if (cell.reset_after === true) {
         // The checker reports this (E3021); reaching here means an unchecked program.
         throw new Error(`${cell.name ?? 'gru'}: tfjs GRU does not support reset_after=true`);
@@ -71,6 +71,7 @@ function recurrentLayer(
         resetAfter: false,
       };
       return tf.layers.gru(gruArgs);
+    }
   }
 }
 

@@ -47,11 +47,11 @@ function toBuffer(data: ArrayBuffer | ArrayBuffer[] | undefined): Buffer {
 async function captureArtifacts(model: LayersModel, includeOptimizer: boolean): Promise<Artifacts> {
   let captured: Artifacts | undefined;
   const handler: Tf.io.IOHandler = {
-    save: async (artifacts) => {
+    save: (artifacts) => {
       captured = artifacts;
-      return {
+      return Promise.resolve({
         modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' },
-      };
+      });
     },
   };
   await model.save(handler, { includeOptimizer });

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { fail, reasonOf } from '../diagnostics/error.js';
-import { MAX_DATA_LINE_CHARS } from '../limits.js';
+import { stat } from 'node:fs/promises';
+import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
+import { MAX_DATA_BYTES, MAX_DATA_LINE_CHARS } from '../limits.js';
 import { formatCount } from '../util/numbers.js';
 
 /**
@@ -46,6 +47,9 @@ export interface TextSink {
 }
 
 export async function streamText(file: string, makeSink: () => TextSink): Promise<'utf-8' | 'windows-1252'> {
+  // A regular file's size is known up front; a pipe's is counted as it streams (openStream).
+  const size = await stat(file).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  checkDataBytes(file, size);
   try {
     const sink = makeSink();
     const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -69,12 +73,29 @@ export async function streamText(file: string, makeSink: () => TextSink): Promis
 }
 
 async function* openStream(file: string): AsyncGenerator<Buffer> {
+  let bytes = 0;
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) yield chunk as Buffer;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) {
+      bytes += (chunk as Buffer).length;
+      checkDataBytes(file, bytes);
+      yield chunk as Buffer;
+    }
   } catch (e) {
+    if (e instanceof RnncError) throw e;
     throw fail('CannotRead', `cannot read ${file}: ${reasonOf(e)}`, { file });
   }
 }
+
+/** ResourceLimit (E4011) once `bytes` of data read for `file` pass MAX_DATA_BYTES. */
+export function checkDataBytes(file: string, bytes: number): void {
+  if (bytes <= MAX_DATA_BYTES) return;
+  throw fail('ResourceLimit', `${file}: more than ${formatBytes(MAX_DATA_BYTES)} of data, the most rnnc reads for one run`, {
+    file,
+    help: 'train on a sample of it (for example the first lines: `head -n 1000000`)',
+  });
+}
+
+const formatBytes = (n: number): string => `${n / 2 ** 30} GiB`;
 
 /** The problem reported for a line or record over MAX_DATA_LINE_CHARS; the line is not quoted. */
 export const LINE_TOO_LONG = `longer than ${formatCount(MAX_DATA_LINE_CHARS)} characters`;

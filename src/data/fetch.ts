@@ -1,14 +1,14 @@
 import type { CodeName } from '../diagnostics/codes.js';
-import { fail, RnncError } from '../diagnostics/error.js';
+import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createReadStream } from 'node:fs';
 import { extractTarGz } from './tar.js';
 
 /** A dataset rnnc can download. */
@@ -65,6 +65,12 @@ export interface FetchOptions {
   sha256?: string;
   /** Expected size in bytes; defaults to the official size unless `sha256` is given. */
   size?: number;
+  /**
+   * A copy of the archive on this machine, used instead of downloading (machines without
+   * internet); checked against the same size and sha256 as a download, and never deleted.
+   * A `file://` URL in `url` does the same.
+   */
+  archive?: string;
   /** Download and unpack again even if the dataset is already in the cache. */
   force?: boolean;
   onProgress?: (received: number, total: number | undefined) => void;
@@ -102,7 +108,9 @@ const FETCH_CODES: Record<FetchErrorKind, CodeName> = {
  * or CannotWrite (E4002). Nothing is left in the cache after one.
  */
 export function fetchError(message: string, kind: FetchErrorKind): RnncError {
-  return fail(FETCH_CODES[kind], message);
+  // Without a network, the way out is a copy of the archive fetched elsewhere.
+  const offline = kind === 'network' || kind === 'http' || kind === 'too-many-redirects';
+  return fail(FETCH_CODES[kind], message, offline ? { help: 'without internet here, download the archive on another machine and pass it with `--archive FILE` (or `--url file:///path/to/archive`)' } : {});
 }
 
 const MAX_REDIRECTS = 5;
@@ -143,20 +151,22 @@ export async function fetchDataset(name: DatasetName, opts: FetchOptions): Promi
     const expectSha = (opts.sha256 ?? source.sha256).toLowerCase();
     const expectSize = opts.size ?? (opts.sha256 === undefined ? source.size : undefined);
     const url = opts.url ?? source.url;
-    const { bytes, sha256 } = await download(url, archive, opts, expectSize);
+    const local = opts.archive ?? (url.startsWith('file:') ? fileURLToPath(url) : undefined);
+    const { bytes, sha256 } = local !== undefined ? await hashLocal(local) : await download(url, archive, opts, expectSize);
+    const from = local ?? url;
     if (expectSize !== undefined && bytes !== expectSize) {
-      throw fetchError(`downloaded ${bytes} bytes from ${url}, expected ${expectSize}; try again`, 'size');
+      throw fetchError(`${local !== undefined ? `${local} has` : `downloaded`} ${bytes} bytes${local !== undefined ? '' : ` from ${url}`}, expected ${expectSize}${local !== undefined ? ': not the official archive (pass --sha256 for another one)' : '; try again'}`, 'size');
     }
     if (sha256 !== expectSha) {
-      throw fetchError(`checksum mismatch for ${url}: sha256 ${sha256}, expected ${expectSha}; the download is corrupt`, 'checksum');
+      throw fetchError(`checksum mismatch for ${from}: sha256 ${sha256}, expected ${expectSha}; ${local !== undefined ? 'not the expected archive' : 'the download is corrupt'}`, 'checksum');
     }
 
     extractDir = await mkdtemp(join(cacheDir, `.${source.root}-extract-`));
-    await extractTarGz(archive, extractDir);
+    await extractTarGz(local ?? archive, extractDir);
     const unpacked = join(extractDir, source.root);
     if (!(await hasLayout(unpacked, source.expect))) {
       throw fetchError(
-        `the archive from ${url} does not contain ${source.expect.map((e) => `${source.root}/${e}`).join(', ')}`,
+        `the archive from ${from} does not contain ${source.expect.map((e) => `${source.root}/${e}`).join(', ')}`,
         'archive',
       );
     }
@@ -176,6 +186,21 @@ export async function fetchDataset(name: DatasetName, opts: FetchOptions): Promi
     if (extractDir) await rm(extractDir, { recursive: true, force: true });
     if (!cacheExisted) await rmdir(cacheDir).catch(() => undefined); // only if still empty
   }
+}
+
+/** Size and sha256 of a local archive, read once. */
+async function hashLocal(file: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } catch (e) {
+    throw fail('CannotRead', `cannot read the archive ${file}: ${reasonOf(e)}`, { file });
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 async function download(

@@ -1,6 +1,6 @@
 import { fail, type RnncError } from '../diagnostics/error.js';
 import { appendAll } from '../util/arrays.js';
-import { CsvSplitter, decodeCp1252, decodeText, LINE_TOO_LONG, LineSplitter, streamText, stripBomBytes, type TextSink } from './decode.js';
+import { checkDataBytes, CsvSplitter, decodeCp1252, decodeText, LINE_TOO_LONG, LineSplitter, streamText, stripBomBytes, type TextSink } from './decode.js';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -308,6 +308,7 @@ async function readDirectory(dir: string, opts: ReadDatasetOptions): Promise<Dat
 
 async function readAclImdbSplit(splitDir: string): Promise<Dataset> {
   const all: Parts = { examples: [], problems: [], notes: [] };
+  let total = 0;
   for (const [sub, label] of [
     ['pos', POLARITY_LABELS.pos],
     ['neg', POLARITY_LABELS.neg],
@@ -325,6 +326,8 @@ async function readAclImdbSplit(splitDir: string): Promise<Dataset> {
       } catch (e) {
         throw dataError(`cannot read ${file}: ${(e as Error).message}`, 'io', file);
       }
+      total += bytes.length;
+      checkDataBytes(splitDir, total);
       const { text, encoding } = decodeText(bytes);
       return { file, encoding, text: text.replace(/<br\s*\/?>/gi, ' ').trim() };
     });

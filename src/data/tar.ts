@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { fail, RnncError } from '../diagnostics/error.js';
@@ -25,7 +25,7 @@ export async function extractTarGz(archive: string, destDir: string): Promise<{ 
         throw e;
       }
     });
-    await extractor.end();
+    extractor.end();
   } catch (caught) {
     await extractor.abort();
     const e = failure ?? caught;
@@ -81,7 +81,7 @@ class TarExtractor {
     this.pending = Buffer.from(buf);
   }
 
-  async end(): Promise<void> {
+  end(): void {
     if (this.remaining > 0 || this.out || this.meta) throw fail('BadArchive', 'tar archive ends inside an entry (truncated)');
     if (!this.ended && this.files + this.dirs === 0) throw fail('BadArchive', 'tar archive holds no entries');
   }

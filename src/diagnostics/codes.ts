@@ -77,6 +77,9 @@ export const Codes = {
   DownloadFailed: { code: 'E4009', severity: 'error', title: 'download failed' },
   BadArchive: { code: 'E4010', severity: 'error', title: 'bad or corrupt archive' },
   ResourceLimit: { code: 'E4011', severity: 'error', title: 'over a resource limit' },
+  ChartsUnavailable: { code: 'E4012', severity: 'error', title: 'chart libraries unavailable' },
+  PngConverter: { code: 'E4013', severity: 'error', title: 'cannot convert to PNG' },
+  CannotExport: { code: 'E4014', severity: 'error', title: 'layer cannot be exported' },
 } as const satisfies Record<string, { code: string; severity: Severity; title: string }>;
 
 export type CodeName = keyof typeof Codes;

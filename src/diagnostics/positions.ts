@@ -73,6 +73,6 @@ export class LineIndex {
 
   /** Text of 0-based `line`, without its line break. */
   lineText(line: number): string {
-    return this.text.slice(this.lineStarts[line]!, this.lineEnd(line));
+    return this.text.slice(this.lineStarts[line], this.lineEnd(line));
   }
 }

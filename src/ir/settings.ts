@@ -46,7 +46,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'maxlen', type: 'int', min: 1, max: 100_000, default: 50, doc: 'tokens kept per text (32 on the embedded demo corpus)', fixedOnResume: true },
   { name: 'vocab', type: 'int', min: 2, default: 10_000, doc: 'vocabulary size when `embed` gives none', fixedOnResume: false, frontEndFlag: true },
   { name: 'lowercase', type: 'bool', default: true, doc: 'lower-case text before tokenizing', fixedOnResume: true },
-  { name: 'token_pattern', type: 'string', default: DEFAULT_TOKEN_PATTERN, defaultText: 'see below', doc: 'regular expression for one token', fixedOnResume: true },
+  { name: 'token_pattern', type: 'string', default: DEFAULT_TOKEN_PATTERN, defaultText: 'below the table', doc: 'regular expression for one token', fixedOnResume: true },
   { name: 'label_column', type: 'string', defaultText: 'found by name', doc: 'label column in TSV/CSV data', fixedOnResume: true },
   { name: 'text_column', type: 'string', defaultText: 'found by name', doc: 'text column in TSV/CSV data', fixedOnResume: true },
 ];

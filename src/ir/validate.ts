@@ -4,7 +4,8 @@ import { didYouMean } from '../language/suggest.js';
 import { diag, type CodeName } from '../diagnostics/codes.js';
 import type { Diagnostic, Span } from '../diagnostics/types.js';
 import { IR_FORMAT, IR_VERSION } from './types.js';
-// Precompiled from grammar/ir.schema.json by scripts/gen-validator.mjs (a test keeps it fresh).
+// Precompiled from grammar/ir.schema.json by scripts/gen-validator.mjs (every build,
+// typecheck and fuzz run regenerates it; test/ir/schema.test.ts checks the file matches the schema).
 import { validate as generated } from './schema-validator.gen.js';
 
 interface Validator {

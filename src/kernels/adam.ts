@@ -53,8 +53,8 @@ export function fusedAdam(tf: TfModule, rt: KernelRuntime, learningRate: number,
             self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
             const gradient = Array.isArray(variableGradients) ? variableGradients[i]!.tensor : variableGradients[name];
             if (gradient == null) return;
-            const m = self.accumulatedFirstMoment[i]!.variable;
-            const v = self.accumulatedSecondMoment[i]!.variable;
+            const m = self.accumulatedFirstMoment[i].variable;
+            const v = self.accumulatedSecondMoment[i].variable;
             const at = [value, gradient, m, v].map((t) => ws.put(valuesOf(tf, t)));
             // Large variables in chunks, so both threads share them.
             const n = value.size;

@@ -43,9 +43,9 @@ const patched = new WeakSet<Tf.layers.Layer>();
 export function markEmbeddingOutputs(tf: TfModule, layer: Tf.layers.Layer): void {
   if (layer.getClassName() !== 'Embedding' || patched.has(layer)) return;
   const target = layer as Tf.layers.Layer & { call: CallFn };
-  const stock = target.call;
+  const stock = target.call.bind(target);
   target.call = (inputs, kwargs) => {
-    const out = stock.call(layer, inputs, kwargs);
+    const out = stock(inputs, kwargs);
     const embeddings = layer.weights[0]?.read();
     if (!tf.engine().isTapeOn() && !Array.isArray(out) && embeddings) {
       outputs.set(out.dataId, { ids: Array.isArray(inputs) ? inputs[0]! : inputs, embeddings });
@@ -68,10 +68,10 @@ const isTensor = (v: unknown): v is Tf.Tensor => typeof v === 'object' && v !== 
 export function passEmbeddingOutputs(tf: TfModule, layer: Tf.layers.Layer): void {
   if (layer.getClassName() !== 'Dropout' || patched.has(layer)) return;
   const target = layer as unknown as { apply: ApplyFn };
-  const stock = target.apply;
+  const stock = target.apply.bind(target);
   target.apply = (inputs, kwargs) => {
-    const out = stock.call(layer, inputs, kwargs);
-    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    const out = stock(inputs, kwargs);
+    const input: unknown = Array.isArray(inputs) ? inputs[0] : inputs;
     if (kwargs?.['training'] !== true && isTensor(out) && isTensor(input)) {
       const source = outputs.get(input.dataId);
       if (source) outputs.set(out.dataId, source);

@@ -151,7 +151,7 @@ export function fuseLayer(tf: TfModule, layer: Tf.layers.Layer, rt: KernelRuntim
   } else if (CELL_OF_CLASS[cls]) {
     const p = plan(layer);
     if (!p.ok) return { reason: p.reason };
-    fuseRnn(tf, rt, layer as RnnLayer, p.cell, p.cfg);
+    fuseRnn(tf, rt, layer, p.cell, p.cfg);
   } else {
     return null;
   }

@@ -58,7 +58,7 @@ function workerMain(): void {
   const data = threads.workerData as WorkerData;
   const L = data.layout;
   const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });
-  const exports = instance.exports as Record<string, unknown>;
+  const exports = instance.exports;
   (exports['__stack_pointer'] as WebAssembly.Global).value = data.stackTop;
   const table = data.functions.map((name) => exports[name] as (arg: number) => void);
   const ctrl = new Int32Array(data.memory.buffer, data.control, data.controlWords);
@@ -187,6 +187,7 @@ export class ThreadPool {
     for (let e = Atomics.load(ctrl, CONTROL.EXITED); e < n - 1; e = Atomics.load(ctrl, CONTROL.EXITED)) {
       Atomics.wait(ctrl, CONTROL.EXITED, e);
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows whatever the task threw, unchanged
     if (failure !== undefined) throw failure;
     const errors = Atomics.load(ctrl, CONTROL.ERRORS);
     if (errors > 0) throw new Error(`${errors} kernel task${errors === 1 ? '' : 's'} failed on a worker thread`);

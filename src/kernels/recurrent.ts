@@ -187,7 +187,7 @@ export function fusedRecurrent(
           kernel: folded ? 0 : put(ws, w.kernel),
           rkernel: put(ws, w.recurrentKernel),
           bias: w.bias && !folded ? put(ws, w.bias) : 0,
-          dropmask: dropmasks[k] ? ws.put(dropmasks[k]!) : 0,
+          dropmask: dropmasks[k] ? ws.put(dropmasks[k]) : 0,
           gates: ws.alloc(B * T * G),
           cseq: keep && cfg.cell !== 'simple_rnn' ? ws.alloc(B * T * H) : 0,
           hseq: keep ? ws.alloc(B * T * H) : 0,

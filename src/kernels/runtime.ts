@@ -111,7 +111,7 @@ export class KernelRuntime {
     const control = moduleTop + (wanted - 1) * WORKER_STACK;
     const heapBase = align(control + CONTROL_BYTES);
     growTo(memory, heapBase);
-    const table = TASK_FUNCTIONS.map((name) => exports[name].bind(exports) as (arg: number) => void);
+    const table = TASK_FUNCTIONS.map((name) => exports[name].bind<(arg: number) => void>(exports));
     let pool: ThreadPool | null = null;
     let note: string | undefined;
     if (wanted > 1) {

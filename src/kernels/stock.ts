@@ -222,18 +222,18 @@ function wasmKernels(tf: TfModule): Record<string, (original: KernelFunc) => Ker
       const transposeB = args.attrs?.['transposeB'] === true;
       if (!transposeA && !transposeB) return original(args);
       const backend = args.backend as WasmBackend;
-      const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc as unknown as KernelFunc;
+      const transpose = tf.getKernel('Transpose', 'wasm').kernelFunc as unknown as KernelFunc;
       const swapLast = (t: TensorInfo): TensorInfo => {
         const r = t.shape.length;
         const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
-        return transpose({ inputs: { x: t } as unknown as Tf.NamedTensorInfoMap, backend, attrs: { perm } }) as TensorInfo;
+        return transpose({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
       };
       const a = args.inputs['a'] as TensorInfo;
       const b = args.inputs['b'] as TensorInfo;
       const at = transposeA ? swapLast(a) : a;
       const bt = transposeB ? swapLast(b) : b;
       try {
-        return original({ ...args, inputs: { a: at, b: bt } as unknown as Tf.NamedTensorInfoMap, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+        return original({ ...args, inputs: { a: at, b: bt }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
       } finally {
         if (at !== a) backend.disposeData(at.dataId);
         if (bt !== b) backend.disposeData(bt.dataId);
@@ -262,7 +262,7 @@ export function registerKernelFixes(tf: TfModule): string[] {
     if (existing?.kernelFunc === unsortedSegmentSumKernel) continue;
     if (existing && backendName === 'wasm') continue; // a future tfjs shipping its own: keep it
     if (existing) tf.unregisterKernel('UnsortedSegmentSum', backendName);
-    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: unsortedSegmentSumKernel as unknown as Tf.KernelFunc });
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: unsortedSegmentSumKernel });
     done.push(`UnsortedSegmentSum@${backendName}`);
   }
   for (const [name, wrap] of Object.entries(wasmKernels(tf))) {

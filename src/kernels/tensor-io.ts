@@ -40,7 +40,7 @@ function wasmHeap(tf: TfModule): WasmHeap | null {
 export function valuesOf(tf: TfModule, t: Tf.Tensor): Values {
   const heap = wasmHeap(tf);
   if (heap && heap.dataIdMap.has(t.dataId)) return heap.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
-  return t.dataSync() as Values;
+  return t.dataSync<'float32' | 'int32' | 'bool'>();
 }
 
 /** A new float32 tensor of `shape` whose values `fill` writes (into the backend's memory where possible). */
@@ -75,7 +75,7 @@ export function computeTensors(
     const engine = tf.engine() as unknown as EngineWithTensorInfo;
     return infos.map((i) => engine.makeTensorFromTensorInfo(i));
   }
-  const ins = inputs.map((t) => t.dataSync() as Values);
+  const ins = inputs.map((t): Values => t.dataSync<'float32' | 'int32' | 'bool'>());
   const outs = shapes.map((s) => new Float32Array(s.reduce((a, d) => a * d, 1)));
   fn(ins, outs);
   return outs.map((o, i) => tf.tensor(o, [...shapes[i]!], 'float32'));

@@ -61,7 +61,7 @@ export function analyze(uri: string, version: number, text: string): Analyzed {
       // The parser refuses oversized text before lexing; so do we.
       if (text.length > MAX_SOURCE_CHARS) return [];
       const lexed = lex(text);
-      const comments = (lexed.groups['comments'] ?? []) as IToken[];
+      const comments = (lexed.groups['comments'] ?? []);
       return inSourceOrder(lexed.tokens, comments);
     }),
     occurrences: once(() => (result.ast && result.resolution ? occurrences(result.ast, result.resolution) : [])),

@@ -19,6 +19,7 @@ import { hover } from './hover.js';
 import { inlayHints } from './inlay-hints.js';
 import { definition, highlights, prepareRename, references, rename } from './navigation.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semantic-tokens.js';
+import { COMMANDS, executeCommand, modelLenses } from './show-model.js';
 import { documentSymbols } from './symbols.js';
 
 /** Bursts of changes already queued are folded into one check; this bounds how long a check can be put off. */
@@ -120,6 +121,8 @@ export function startServer(connection?: Connection): Connection {
         documentFormattingProvider: true,
         semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
         inlayHintProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: [...COMMANDS] },
       },
       serverInfo: { name: 'rnnc', version: '0.1.0' },
     };
@@ -213,6 +216,14 @@ export function startServer(connection?: Connection): Connection {
       return inlayHints(doc, offsetOf(doc, p.range.start), offsetOf(doc, p.range.end));
     }),
   );
+
+  conn.onCodeLens(
+    guard('codeLens', [], (p) => {
+      const doc = analyzed(p.textDocument.uri);
+      return doc ? modelLenses(doc) : [];
+    }),
+  );
+  conn.onExecuteCommand((p) => executeCommand(p, analyzed, (m) => conn.console.error(m)));
 
   documents.listen(conn);
   conn.listen();

@@ -159,7 +159,7 @@ export function parseSource(text: string): ParseResult {
   const brackets = checkBrackets(lexed.tokens);
   // A loop, not push(...): a spread of 130,000 diagnostics overflows the call stack.
   for (const d of brackets.diagnostics) diagnostics.push(d);
-  const comments = (lexed.groups['comments'] ?? []) as IToken[];
+  const comments = (lexed.groups['comments'] ?? []);
   const allTokens = inSourceOrder(lexed.tokens, comments);
   if (brackets.tooDeep) return { ast: empty, aborted: true, tokens: allTokens, diagnostics };
 

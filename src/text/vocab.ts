@@ -1,7 +1,7 @@
 import { fail, RnncError } from '../diagnostics/error.js';
 import { Tokenizer, type TokenizerOptions } from './tokenizer.js';
 import { formatCount } from '../util/numbers.js';
-import { MAX_MAXLEN } from '../limits.js';
+import { MAX_ENCODED_IDS, MAX_MAXLEN } from '../limits.js';
 
 /** Id 0: padding. Models mask it (`mask_zero`), so it never reaches a recurrent cell. */
 export const PAD_ID = 0;
@@ -192,6 +192,11 @@ export class Vocab {
   /** Encodes many texts into one row-major `texts.length × maxlen` array (a ready tensor buffer). */
   encodeBatch(texts: readonly string[], maxlen: number | undefined = this.maxlen): Int32Array {
     const n = this.requireMaxlen(maxlen);
+    if (texts.length * n > MAX_ENCODED_IDS) {
+      throw fail('ResourceLimit', `${formatCount(texts.length)} texts × maxlen ${formatCount(n)} is ${formatCount(texts.length * n)} token ids, over the limit of ${formatCount(MAX_ENCODED_IDS)} (1 GiB)`, {
+        help: 'lower `maxlen`, or use fewer examples',
+      });
+    }
     const out = new Int32Array(texts.length * n);
     texts.forEach((t, i) => this.encodeInto(t, out, i * n, n));
     return out;
@@ -254,7 +259,7 @@ export class Vocab {
     if (o.version !== VOCAB_VERSION) throw vocabError(`vocab.json: unsupported version ${JSON.stringify(o.version)} (expected ${VOCAB_VERSION})`);
     const strings = (v: unknown, field: string): string[] => {
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw vocabError(`vocab.json: "${field}" must be an array of strings`);
-      return v as string[];
+      return v;
     };
     const t = o.tokenizer;
     if (typeof t !== 'object' || t === null) throw vocabError('vocab.json: "tokenizer" must be an object');

@@ -8,6 +8,7 @@ import type { Vocab } from '../text/vocab.js';
 import type { Metrics } from './metrics.js';
 import type { OptimizerState } from './optimizer.js';
 import { RunState } from './run-state.js';
+import type { CoverageRecord, ValidationMistakes } from './run-details.js';
 
 /** rnnc's version, written into metrics.json. */
 export const RNNC_VERSION = '0.1.0';
@@ -26,16 +27,22 @@ export interface DataDescription {
 
 /** What metrics.json says about a run besides its state. */
 export interface RunFacts {
-  data: DataDescription & { train: number; validation: number; labels: string[] };
-  vocab: { size: number; input_dim: number; maxlen: number; distinct_words?: number; kept_words?: number };
+  /** `label_counts`: examples per label of each split, in the order of `labels`. */
+  data: DataDescription & { train: number; validation: number; labels: string[]; label_counts: { train: number[]; validation: number[] } };
+  /** `validation_coverage`: of the validation texts by the vocabulary (absent without validation data). */
+  vocab: { size: number; input_dim: number; maxlen: number; distinct_words?: number; kept_words?: number; validation_coverage?: CoverageRecord };
   params: { total: number; trainable: number; non_trainable: number };
   backend: string;
   kernels: string;
   startedAt: Date;
 }
 
-/** metrics.json: the run's history, settings, data and final metrics, for people and tools. */
-export function metricsJson(state: RunState, facts: RunFacts, validation: Metrics | undefined): object {
+/**
+ * metrics.json: the run's history, settings, data and final metrics, for people and tools
+ * (`rnnc report` draws its page from it). `mistakes` are the kept weights' most confident wrong
+ * validation predictions.
+ */
+export function metricsJson(state: RunState, facts: RunFacts, validation: Metrics | undefined, mistakes?: ValidationMistakes): object {
   const { history } = state;
   return {
     format: 'rnnc-metrics',
@@ -49,6 +56,7 @@ export function metricsJson(state: RunState, facts: RunFacts, validation: Metric
       validation: validation ?? null,
       train: history.find((h) => h.epoch === state.bestEpoch) ?? history[history.length - 1] ?? null,
     },
+    ...(mistakes ? { validation_mistakes: mistakes } : {}),
     history,
     settings: state.identity.settings,
     backend: facts.backend,

@@ -81,11 +81,32 @@ export function classIndices(examples: readonly Example[], labels: readonly stri
   return out;
 }
 
+/** An evaluation with the predictions it was computed from. */
+export interface Evaluation {
+  metrics: Metrics;
+  /** As {@link predictProbabilities} returns them. */
+  probs: Float32Array;
+  /** True class indices of the examples. */
+  truth: Int32Array;
+}
+
 /** Evaluates a model on labelled examples with the shared metric conventions (metrics.ts). */
 export async function evaluate(tf: TfModule, model: Tf.LayersModel, vocab: Vocab, examples: readonly Example[], head: HeadKind, what = 'the data'): Promise<Metrics> {
+  return (await evaluateWithPredictions(tf, model, vocab, examples, head, what)).metrics;
+}
+
+/** {@link evaluate}, keeping the probabilities (training's validation reads its mistakes from them). */
+export async function evaluateWithPredictions(
+  tf: TfModule,
+  model: Tf.LayersModel,
+  vocab: Vocab,
+  examples: readonly Example[],
+  head: HeadKind,
+  what = 'the data',
+): Promise<Evaluation> {
   const truth = classIndices(examples, vocab.labels, what);
   const probs = await predictProbabilities(tf, model, vocab, examples.map((e) => e.text));
-  return computeMetrics(probs, truth, vocab.labels, head);
+  return { metrics: computeMetrics(probs, truth, vocab.labels, head), probs, truth };
 }
 
 /** A trained model folder loaded for eval and predict. */

@@ -76,6 +76,9 @@ export function crossEntropy(probs: ArrayLike<number>, truth: ArrayLike<number>,
   return sum / n;
 }
 
+/** a / b, or 0 when b is 0 (scikit-learn's `zero_division=0`). */
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
 /**
  * Accuracy, precision, recall, F1, confusion matrix and loss of predictions `probs` against
  * true class indices `truth` (see the module comment for the conventions).
@@ -91,23 +94,61 @@ export function computeMetrics(probs: ArrayLike<number>, truth: ArrayLike<number
     confusion[t]![p]!++;
     if (p === t) correct++;
   }
-  const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
-  const perClass = (c: number): { precision: number; recall: number; f1: number } => {
-    const tp = confusion[c]![c]!;
-    const predicted = confusion.reduce((s, row) => s + row[c]!, 0);
-    const actual = confusion[c]!.reduce((s, v) => s + v, 0);
-    const precision = ratio(tp, predicted);
-    const recall = ratio(tp, actual);
-    return { precision, recall, f1: ratio(2 * precision * recall, precision + recall) };
-  };
+  const all = perClassMetrics(confusion);
   const base = { count: n, loss: crossEntropy(probs, truth, head, k), accuracy: ratio(correct, n), labels: [...labels], confusion };
   if (head === 'sigmoid') {
-    const pos = perClass(1);
-    return { ...base, ...pos, averaging: 'binary', positive: labels[1] };
+    const { precision, recall, f1 } = all[1]!;
+    return { ...base, precision, recall, f1, averaging: 'binary', positive: labels[1] };
   }
-  const all = labels.map((_, c) => perClass(c));
-  const mean = (f: (m: { precision: number; recall: number; f1: number }) => number): number => all.reduce((s, m) => s + f(m), 0) / k;
+  const mean = (f: (m: ClassMetrics) => number): number => all.reduce((s, m) => s + f(m), 0) / k;
   return { ...base, precision: mean((m) => m.precision), recall: mean((m) => m.recall), f1: mean((m) => m.f1), averaging: 'macro' };
+}
+
+/** One class's precision, recall and F1 (that class taken as positive), and its true count. */
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Examples whose true label is the class (the row's sum). */
+  support: number;
+}
+
+/**
+ * Each class's metrics from a confusion matrix (`confusion[true][predicted]`), with the module's
+ * conventions (a zero denominator gives 0). computeMetrics averages them; `rnnc report` shows
+ * them per class.
+ */
+export function perClassMetrics(confusion: readonly (readonly number[])[]): ClassMetrics[] {
+  return confusion.map((row, c) => {
+    const tp = row[c] ?? 0;
+    const predicted = confusion.reduce((s, r) => s + (r[c] ?? 0), 0);
+    const support = row.reduce((s, v) => s + v, 0);
+    const precision = ratio(tp, predicted);
+    const recall = ratio(tp, support);
+    return { precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
+  });
+}
+
+/** A wrong prediction: row `index`, its true and predicted class, and the probability given to the prediction. */
+export interface Mistake {
+  index: number;
+  truth: number;
+  predicted: number;
+  probability: number;
+}
+
+/**
+ * The `n` most confident wrong predictions (highest probability given to the predicted class
+ * first; on equal probabilities, the earlier row first), and how many predictions were wrong.
+ */
+export function confidentMistakes(probs: ArrayLike<number>, truth: ArrayLike<number>, head: HeadKind, classes: number, n: number): { wrong: number; top: Mistake[] } {
+  const wrong: Mistake[] = [];
+  for (let i = 0; i < truth.length; i++) {
+    const predicted = predictedClass(probs, i, head, classes);
+    if (predicted !== truth[i]) wrong.push({ index: i, truth: truth[i]!, predicted, probability: classProbability(probs, i, predicted, head, classes) });
+  }
+  wrong.sort((a, b) => b.probability - a.probability || a.index - b.index);
+  return { wrong: wrong.length, top: wrong.slice(0, n) };
 }
 
 /** The metrics as text lines for `rnnc eval` and the end of `rnnc train`. */

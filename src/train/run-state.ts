@@ -134,7 +134,7 @@ export class RunState {
     if (o.format !== 'rnnc-checkpoint' || o.version !== 1) return bad('format or version');
     const num = (v: unknown, name: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : bad(`"${name}"`));
     const entries = (v: unknown, name: string): WeightEntry[] =>
-      Array.isArray(v) && v.every((w) => w && typeof w.name === 'string' && Array.isArray(w.shape) && (w.dtype === 'float32' || w.dtype === 'int32')) ? (v as WeightEntry[]) : bad(`"${name}"`);
+      Array.isArray(v) && v.every((w: Partial<Record<keyof WeightEntry, unknown>> | null) => w !== null && typeof w === 'object' && typeof w.name === 'string' && Array.isArray(w.shape) && (w.dtype === 'float32' || w.dtype === 'int32')) ? (v as WeightEntry[]) : bad(`"${name}"`);
     if (typeof o.settings !== 'object' || o.settings === null || !Array.isArray(o.layers) || !Array.isArray(o.history)) return bad('settings, layers or history');
     if (typeof o.dataFingerprint !== 'string' || typeof o.valFingerprint !== 'string') return bad('data fingerprints');
     const p = o.partial;

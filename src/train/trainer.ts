@@ -13,11 +13,12 @@ import { deriveSeed, withMathRandom } from '../util/random.js';
 import { readCheckpoint, metricsJson, saveRun, type Checkpoint, type DataDescription, type RunFacts } from './checkpoint.js';
 import { initEmbedding, type EmbeddingInitReport } from './embedding-init.js';
 import type { EpochRecord, TrainEvent } from './events.js';
-import { batchIds, classIndices, evaluate, masksPadding } from './inference.js';
+import { batchIds, classIndices, evaluateWithPredictions, masksPadding } from './inference.js';
 import { runLoop } from './loop.js';
 import type { HeadKind, Metrics } from './metrics.js';
 import { makeOptimizer, readOptimizerState, restoreOptimizerState, setWeightValues, weightValues } from './optimizer.js';
 import type { Example } from '../data/readers.js';
+import { coverageRecord, labelCounts, validationMistakes, type ValidationMistakes } from './run-details.js';
 import { RunState, type RunIdentity } from './run-state.js';
 import { fingerprint, headOf, labelsOf, lossFor, seededSplit, STREAM_INIT, STREAM_STEP } from './setup.js';
 import type { EffectiveSettings } from './settings.js';
@@ -168,6 +169,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   let bestWeights: Float32Array[] | undefined;
   let validation: Metrics | undefined;
+  let mistakes: ValidationMistakes | undefined;
+  // The validation predictions of the weights last validated, for their mistakes if they are kept.
+  let lastValidation: { probs: Float32Array; truth: Int32Array } | undefined;
+  const validate = async (): Promise<Metrics> => {
+    const r = await evaluateWithPredictions(tf, model, vocab, valSet, head.kind, 'the validation data');
+    lastValidation = r;
+    return r.metrics;
+  };
+  const keep = (m: Metrics): void => {
+    validation = m;
+    mistakes = lastValidation && validationMistakes(valSet, lastValidation.probs, lastValidation.truth, labels, head.kind, state.bestEpoch);
+  };
   if (checkpoint) {
     setWeightValues(tf, model, checkpoint.last as Float32Array[]);
     await restoreOptimizerState(tf, optimizer, checkpoint.optimizer);
@@ -175,19 +188,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       // The best epoch's weights are the saved model; its metrics are recomputed from them.
       bestWeights = await checkpoint.best();
       setWeightValues(tf, model, bestWeights);
-      validation = await evaluate(tf, model, vocab, valSet, head.kind, 'the validation data');
+      keep(await validate());
       setWeightValues(tf, model, checkpoint.last as Float32Array[]);
     }
     emit({ type: 'resume', epoch: state.epoch + 1, step: state.step, steps });
   }
 
   const facts: RunFacts = {
-    data: { ...opts.data, train: trainSet.length, validation: valSet.length, labels },
+    data: { ...opts.data, train: trainSet.length, validation: valSet.length, labels, label_counts: { train: labelCounts(trainSet, labels), validation: labelCounts(valSet, labels) } },
     vocab: {
       size: vocab.size,
       input_dim: embedding.input_dim,
       maxlen: settings.maxlen,
       ...(vocab.stats ? { distinct_words: vocab.stats.distinctWords, kept_words: vocab.stats.keptWords } : {}),
+      ...(hasVal ? { validation_coverage: coverageRecord(vocab, valSet) } : {}),
     },
     params: { total: params.total, trainable: params.trainable, non_trainable: params.nonTrainable },
     backend: loaded.backend,
@@ -241,10 +255,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const [loss, accuracy] = Array.isArray(out) ? out : [out, Number.NaN];
         return { loss: loss!, accuracy: accuracy! };
       },
-      validate: async () => (hasVal ? evaluate(tf, model, vocab, valSet, head.kind, 'the validation data') : undefined),
+      validate: async () => (hasVal ? validate() : undefined),
       keepBest: async (m) => {
         bestWeights = await weightValues(model);
-        validation = m;
+        if (m) keep(m);
       },
       save: async () => {
         if (!opts.outDir) return;
@@ -263,7 +277,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           optimizer: await readOptimizerState(optimizer),
           vocab,
           spec: savedSpec,
-          metrics: metricsJson(state, facts, validation),
+          metrics: metricsJson(state, facts, validation, mistakes),
         });
       },
       emit,

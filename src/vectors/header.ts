@@ -40,8 +40,12 @@ export async function readVectorsDim(path: string, format: VectorFormat = 'auto'
 }
 
 /** Reads only the start of a vectors file: its (detected) format, dimension and, with a header, count. */
-export async function readVectorsHeader(path: string, format: VectorFormat = 'auto'): Promise<VectorsHeader> {
-  return readVectorsHeaderSync(path, format);
+export function readVectorsHeader(path: string, format: VectorFormat = 'auto'): Promise<VectorsHeader> {
+  try {
+    return Promise.resolve(readVectorsHeaderSync(path, format));
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
 }
 
 /**

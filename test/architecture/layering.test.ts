@@ -6,10 +6,13 @@
  * The layers, bottom to top:
  *   util, diagnostics, limits                  pure helpers and the diagnostic registry
  *   ir/types, ir/settings, language            the language's facts (built-ins, suggestions, quoting)
- *   syntax → ir → check, fmt, program          the front end
+ *   syntax → ir → check, fmt, program, draw    the front end (draw: the model as a picture)
  *   lsp                                        the language server (front end only)
  *   text, data, vectors, artifacts             tokenizer, readers, vector files, model folders
+ *   export → ort                               ONNX export of a model folder, ONNX Runtime (no TensorFlow.js)
  *   kernels → compile → train                  everything that loads TensorFlow.js
+ *   report                                     `rnnc report`'s pages, from model folders' JSON
+ *                                              (no TensorFlow; Vega only by dynamic import)
  *   cli (main.ts → commands/*)                 the only place that talks to a terminal
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -64,8 +67,8 @@ const EDGES = FILES.flatMap(edgesOf);
 const area = (p: string): string => (p.startsWith('npm:') ? p : p.split('/')[0]!.replace(/\.ts$/, ''));
 const isTf = (to: string): boolean => to.startsWith('npm:@tensorflow/');
 
-const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'diagnostics', 'language', 'program', 'limits', 'util']);
-const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text']);
+const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'draw', 'diagnostics', 'language', 'program', 'limits', 'util']);
+const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text', 'export', 'ort']);
 
 function violations(rule: (e: Edge) => boolean): string[] {
   return EDGES.filter(rule).map((e) => `${e.from} → ${e.to}${e.dynamic ? ' (dynamic)' : ''}`);
@@ -111,7 +114,17 @@ describe('import layering', () => {
     expect(violations((e) => ['text', 'data', 'vectors', 'artifacts'].includes(area(e.from)) && (isTf(e.to) || ['compile', 'kernels', 'train'].includes(area(e.to))))).toEqual([]);
   });
 
-  it('`rnnc check`, `fmt` and the language server load no TensorFlow at start (static imports only)', () => {
+  it('tokenizer, readers, vector files and model folders do not reach the exporter or ONNX Runtime', () => {
+    expect(violations((e) => ['text', 'data', 'vectors', 'artifacts'].includes(area(e.from)) && ['export', 'ort'].includes(area(e.to)))).toEqual([]);
+  });
+
+  it('the ONNX exporter and ONNX Runtime engine never load TensorFlow.js (nor the CLI), and the exporter does not run models', () => {
+    const tfjsSide = ['compile', 'kernels', 'train', 'cli'];
+    expect(violations((e) => area(e.from) === 'export' && (isTf(e.to) || [...tfjsSide, 'ort'].includes(area(e.to)) || e.to === 'npm:onnxruntime-node'))).toEqual([]);
+    expect(violations((e) => area(e.from) === 'ort' && (isTf(e.to) || tfjsSide.includes(area(e.to))))).toEqual([]);
+  });
+
+  it('`rnnc check`, `fmt`, `summary`, `draw` and the language server load no TensorFlow at start (static imports only)', () => {
     const staticEdges = new Map<string, string[]>();
     for (const e of EDGES) if (!e.dynamic && !e.typeOnly) staticEdges.set(e.from, [...(staticEdges.get(e.from) ?? []), e.to]);
     const closure = (start: string): Set<string> => {
@@ -125,9 +138,50 @@ describe('import layering', () => {
       }
       return seen;
     };
-    for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts']) {
+    for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts', 'cli/commands/draw.ts']) {
       const loaded = [...closure(entry)].filter((m) => isTf(m) || ['compile', 'kernels', 'train'].includes(area(m)));
       expect(loaded, entry).toEqual([]);
+    }
+  });
+
+  it('only the CLI reaches the report, and only the report reaches its chart libraries, dynamically', () => {
+    expect(violations((e) => area(e.to) === 'report' && area(e.from) !== 'report' && area(e.from) !== 'cli')).toEqual([]);
+    const isChartLib = (to: string): boolean => to === 'npm:vega' || to === 'npm:vega-lite';
+    expect(violations((e) => isChartLib(e.to) && !e.typeOnly && (area(e.from) !== 'report' || !e.dynamic))).toEqual([]);
+    // The walker sees the one place that loads them.
+    expect(EDGES.some((e) => e.from === 'report/charts.ts' && e.to === 'npm:vega' && e.dynamic)).toBe(true);
+  });
+
+  it('the report loads no TensorFlow: of the runtime it reads model folders and the metric conventions only', () => {
+    const edges = new Map<string, string[]>();
+    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
+    const reached = new Set<string>();
+    const todo = FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'report');
+    expect(todo.length).toBeGreaterThan(0);
+    while (todo.length > 0) {
+      const m = todo.pop()!;
+      if (reached.has(m)) continue;
+      reached.add(m);
+      todo.push(...(edges.get(m) ?? []));
+    }
+    const forbidden = [...reached].filter((m) => isTf(m) || ['compile', 'kernels', 'cli', 'lsp'].includes(area(m)) || (area(m) === 'train' && m !== 'train/metrics.ts'));
+    expect(forbidden).toEqual([]);
+  });
+
+  it('`check`, `fmt`, `summary` and the language server never reach the report or Vega, not even lazily', () => {
+    const edges = new Map<string, string[]>();
+    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
+    const starts = ['cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/summary.ts', 'cli/commands/lsp.ts', ...FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'lsp')];
+    for (const start of starts) {
+      const seen = new Set<string>();
+      const todo = [start];
+      while (todo.length > 0) {
+        const m = todo.pop()!;
+        if (seen.has(m)) continue;
+        seen.add(m);
+        todo.push(...(edges.get(m) ?? []));
+      }
+      expect([...seen].filter((m) => area(m) === 'report' || m.startsWith('npm:vega')), start).toEqual([]);
     }
   });
 

@@ -105,19 +105,55 @@ describe('rnnc check', () => {
   });
 });
 
-describe('usage errors exit 2', () => {
+describe('usage errors exit 2 with one line on stderr', () => {
+  // The message names what is wrong and where the help is; it does not repeat the whole help.
   it.each([
-    [['frobnicate'], 'unknown command `frobnicate`'],
-    [['check'], 'missing a file'],
-    [['check', 'x.rnn', '--fromat', 'json'], 'unknown option --fromat (did you mean --format?)'],
-    [['check', 'x.rnn', '--format', 'yaml'], '--format must be text or json'],
-    [['compile', 'specs/lstm.rnn'], 'missing -o DIR'],
-    [['summary', 'a.rnn', 'b.rnn'], 'too many arguments'],
-    [['check', 'specs/lstm.rnn', '--vocab', 'many'], '--vocab needs a whole number'],
+    [['frobnicate'], 'rnnc: unknown command `frobnicate`\n(`rnnc --help` lists the commands)\n'],
+    [['trian'], 'rnnc: unknown command `trian` (did you mean `train`?)\n(`rnnc --help` lists the commands)\n'],
+    [['help', 'trian'], 'rnnc: unknown command `trian` (did you mean `train`?)\n(`rnnc --help` lists the commands)\n'],
+    [['check'], 'rnnc check: missing a spec file (or `-` for standard input): rnnc check FILE…\n(`rnnc check --help` shows its options)\n'],
+    [['predict'], 'rnnc predict: missing a model folder (DIR): rnnc predict DIR [TEXT…]\n(`rnnc predict --help` shows its options)\n'],
+    [['data'], 'rnnc data: missing a subcommand: `fetch imdb` or `demo`: rnnc data fetch imdb | demo\n(`rnnc data --help` shows its options)\n'],
+    [['check', 'x.rnn', '--fromat', 'json'], 'rnnc check: unknown option --fromat (did you mean --format?)\n(`rnnc check --help` shows its options)\n'],
+    [['check', 'x.rnn', '--format', 'yaml'], 'rnnc check: --format must be text or json, got yaml\n(`rnnc check --help` shows its options)\n'],
+    [['summary', 'a.rnn', 'b.rnn'], 'rnnc summary: too many arguments: b.rnn\n(`rnnc summary --help` shows its options)\n'],
+    [['check', 'specs/lstm.rnn', '--vocab', 'many'], 'rnnc check: --vocab needs a whole number, got "many"\n(`rnnc check --help` shows its options)\n'],
   ])('%j', async (args, message) => {
     const r = await rnnc(args);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', message]);
+  });
+
+  it('`compile` without -o names it', async () => {
+    const r = await rnnc(['compile', 'specs/lstm.rnn']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('missing -o DIR');
+  });
+
+  it('`rnnc` alone prints the commands on stderr and exits 2; `rnnc --help` on stdout, exit 0', async () => {
+    const bare = await rnnc([]);
+    expect([bare.code, bare.stdout]).toEqual([2, '']);
+    expect(bare.stderr).toContain('rnnc train FILE -o DIR');
+    const help = await rnnc(['--help']);
+    expect([help.code, help.stderr]).toEqual([0, '']);
+    expect(help.stdout).toBe(bare.stderr);
+  });
+
+  it('`rnnc help train` is `rnnc train --help`', async () => {
+    const [a, b] = await Promise.all([rnnc(['help', 'train']), rnnc(['train', '--help'])]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^usage: rnnc train FILE -o DIR\n/);
+    expect(a.stdout).toContain('--resume');
+    expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('rnnc check -', () => {
+  it('reads the spec from standard input, named <stdin>', async () => {
+    const ok = await rnnc(['check', '-'], { input: 'embed(8, vocab: 100) |> lstm(4) |> dense(1)\n' });
+    expect([ok.code, ok.stdout, ok.stderr]).toEqual([0, '', 'checked 1 file: 0 errors, 0 warnings\n']);
+    const bad = await rnnc(['check', '-'], { input: 'embed(8, vocab: 100) |> lsmt(4) |> dense(1)\n' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^<stdin>:1:25: error\[E3002\]: unknown layer `lsmt`/);
   });
 });
 
@@ -250,6 +286,12 @@ describe('rnnc compile', () => {
     const written = JSON.parse(readFileSync(join(out, 'spec.json'), 'utf8'));
     expect(written.layers[0]).toMatchObject({ output_dim: 4, input_dim: 50, trainable: false, pretrained: { source: 'vectors', path: vec } });
     expect(r.stdout).toContain('Non-trainable params: 200');
+    // A compiled model has no vocabulary yet, so its embedding cannot hold the vectors: it says so.
+    expect(r.stderr).toContain(
+      `note: the embedding is random in this compiled model: the vectors in ${vec} are applied by \`rnnc train\`, which builds the vocabulary from the data and fills each word's row\n`,
+    );
+    const plain = await rnnc(['compile', 'specs/lstm.rnn', '-o', join(dir, 'plain-lstm')]);
+    expect(plain.stderr).not.toContain('note: the embedding is random');
   });
 });
 

@@ -176,7 +176,7 @@ describe('rnnc vectors on a corrupt model folder (#8 case 9)', () => {
       writeFileSync(join(f, 'weights.bin'), b);
     }, /holds values that are not finite numbers/],
   ] as const)('%s: an E4006, and no file written', async (name, edit, message) => {
-    const folder = corrupt(name.replace(/\W+/g, '-'), edit as never);
+    const folder = corrupt(name.replace(/\W+/g, '-'), edit);
     const out = join(dir, `${name.replace(/\W+/g, '-')}.vec`);
     const r = await rnnc(['vectors', folder, '-o', out]);
     expect(r.stderr).toMatch(message);

@@ -28,8 +28,13 @@ export interface RunOptions {
  * for minutes under load made vitest report "Timeout calling onTaskUpdate".
  */
 export function rnnc(args: string[], opts: RunOptions = {}): Promise<Run> {
+  return runNode([bin, ...args], opts);
+}
+
+/** Runs `node ARGS…` (a script and its arguments) from the repository, asynchronously like {@link rnnc}. */
+export function runNode(args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
       cwd: opts.cwd ?? repo,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

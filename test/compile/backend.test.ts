@@ -220,7 +220,7 @@ describe('training on wasm', () => {
     const model = buildModel(tf, biLstm);
     const gradsOn = async (backend: string) => {
       await tf.setBackend(backend);
-      const { grads } = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy(y, model.apply(x, { training: true }) as Tf.Tensor) as Tf.Scalar);
+      const { grads } = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy<Tf.Tensor, Tf.Scalar>(y, model.apply(x, { training: true }) as Tf.Tensor));
       return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())]));
     };
     const cpu = await gradsOn('cpu');

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RnncError } from '../../src/diagnostics/error.js';
@@ -205,6 +206,32 @@ describe('fetchDataset over a local HTTP server', () => {
       'the archive from http://example.invalid/a.tar.gz does not contain aclImdb/train/pos, aclImdb/train/neg, aclImdb/test/pos, aclImdb/test/neg',
     ]);
     expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it('a local archive (--archive FILE, or a file:// URL) is verified and unpacked, and kept (no network)', async () => {
+    const local = join(dir, 'copy-of-aclImdb_v1.tar.gz');
+    writeFileSync(local, archive);
+    hits.length = 0;
+    const cacheDir = freshCache();
+    const root = await fetchDataset('imdb', { cacheDir, archive: local, sha256 });
+    expect(root).toBe(join(cacheDir, 'aclImdb'));
+    expect((await readDataset(root)).examples).toHaveLength(3);
+    expect(readdirSync(cacheDir)).toEqual(['aclImdb']);
+    const viaUrl = await fetchDataset('imdb', { cacheDir: freshCache(), url: pathToFileURL(local).href, sha256 });
+    expect((await readDataset(viaUrl)).examples).toHaveLength(3);
+    expect(hits).toEqual([]);
+    expect(readFileSync(local)).toEqual(archive); // the user's file stays
+
+    // Without --sha256, the official archive's checksum and size apply: a test copy is not it.
+    const wrong = await fetchError(fetchDataset('imdb', { cacheDir: freshCache(), archive: local }));
+    expect([wrong.codeName, wrong.message]).toEqual(['DownloadFailed', `${local} has ${archive.length} bytes, expected ${DATASETS.imdb.size}: not the official archive (pass --sha256 for another one)`]);
+    const missing = await fetchError(fetchDataset('imdb', { cacheDir: freshCache(), archive: join(dir, 'nope.tar.gz'), sha256 }));
+    expect(missing.codeName).toBe('CannotRead');
+  });
+
+  it('a failed download says how to use a local archive instead', async () => {
+    const e = await fetchError(fetchDataset('imdb', { cacheDir: freshCache(), url: 'http://127.0.0.1:1/x.tar.gz', sha256 }));
+    expect(e.diagnostic.help).toBe('without internet here, download the archive on another machine and pass it with `--archive FILE` (or `--url file:///path/to/archive`)');
   });
 
   it('unknown dataset names are a DownloadFailed error', async () => {

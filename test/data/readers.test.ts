@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RnncError } from '../../src/diagnostics/error.js';
 import { compareLabels, readDataset, type Dataset } from '../../src/data/readers.js';
-import { decodeCp1252 } from '../../src/data/decode.js';
+import { checkDataBytes, decodeCp1252 } from '../../src/data/decode.js';
 import { hasSharedData, sharedFile } from '../support/real-data.js';
 import { fixtureDir, rejection } from '../fixtures.js';
 
@@ -344,6 +344,22 @@ describe('lines longer than 1,000,000 characters (#8 case 9)', () => {
     const file = fixture('longheader.tsv', `${huge}\n1\tgood\n`);
     const e = await rejection(readDataset(file), RnncError);
     expect(e.message).toBe(`${file}: its first line is longer than 1,000,000 characters, too long for a header`);
+  });
+});
+
+describe('data size limit (#8 limits)', () => {
+  // The examples are held in memory, so more than 1 GiB of data is refused before reading
+  // (a sparse file: the test writes no gigabyte).
+  it('a 1 GiB + 1 byte file is refused with E4011 naming it, at once', async () => {
+    const file = fixture('huge.tsv', 'label\ttext\n');
+    truncateSync(file, 2 ** 30 + 1);
+    const e = await dataError(readDataset(file));
+    expect([e.code, e.location?.file, e.message]).toEqual(['E4011', file, `${file}: more than 1 GiB of data, the most rnnc reads for one run`]);
+  });
+
+  it('a file of exactly 1 GiB is within the limit (checked without reading it)', () => {
+    expect(() => checkDataBytes('x', 2 ** 30)).not.toThrow();
+    expect(() => checkDataBytes('x', 2 ** 30 + 1)).toThrow(RnncError);
   });
 });
 

@@ -330,7 +330,7 @@ export const jsonText = (value: fc.Arbitrary<unknown>): fc.Arbitrary<string> =>
   fc
     .tuple(value, fc.constantFrom(0, 2, '\t', ' \r\n'), fc.option(fc.oneof(fc.nat().map((n) => ({ cut: n })), fc.constantFrom({ junk: '}' }, { junk: ' x' }, { junk: ',' }, { junk: '//c' })), { freq: 5 }))
     .map(([v, indent, damage]) => {
-      let s = JSON.stringify(v, null, indent as number | string) ?? 'null';
+      let s = JSON.stringify(v, null, indent) ?? 'null';
       if (damage && 'cut' in damage) s = s.slice(0, damage.cut % (s.length + 1));
       else if (damage && 'junk' in damage) s += damage.junk;
       return s;
@@ -369,7 +369,7 @@ function places(root: unknown): { parent: Record<string, unknown> | unknown[]; k
 
 /** Applies structural mutations to a copy of a JSON value. */
 export function mutateJson(value: unknown, ms: readonly JsonMutation[]): unknown {
-  const root = { v: structuredClone(value) as unknown };
+  const root: { v: unknown } = { v: structuredClone(value) };
   for (const m of ms) {
     const ps = [{ parent: root as Record<string, unknown>, key: 'v' as string | number }, ...places(root.v)];
     const p = ps[m.pick % ps.length]!;

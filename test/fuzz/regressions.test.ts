@@ -191,7 +191,7 @@ describe('the IR reader’s spans', () => {
     const blanks = fc.constantFrom(0, 1, 2, '\t', ' \r\n ');
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), blanks, (value, indent) => {
-        const text = JSON.stringify(value, null, indent as number | string);
+        const text = JSON.stringify(value, null, indent);
         const r = readJsonIr(text);
         expect(r.diagnostics).toEqual([]);
         expect([...r.pointers].sort()).toEqual([...treeSpans(text)].sort());

@@ -62,7 +62,7 @@ function target<T>(t: {
   dispose?(): void;
 }): Target {
   // The casts are the erasure of T: a target only ever receives inputs of its own arbitrary.
-  return { ...t, arbitrary: t.arbitrary as fc.Arbitrary<unknown>, run: (x) => t.run(x as T), text: (x) => t.text(x as T) };
+  return { ...t, arbitrary: t.arbitrary, run: (x) => t.run(x as T), text: (x) => t.text(x as T) };
 }
 
 // --- fmt --------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ function compare(c: LayerCase, opts: { batch: number; time: number; features: nu
     const xv = tf.variable(x, true, `x${opts.seed}_${Math.random()}`);
     const gradsOf = (layer: Tf.layers.Layer): Tf.Tensor[] => {
       const vars = [xv, ...layer.weights.map((w) => w.read() as Tf.Variable)];
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xv, kwargs) as Tf.Tensor, r)) as Tf.Scalar, vars);
+      const { grads } = tf.variableGrads(() => tf.sum<Tf.Scalar>(tf.mul(layer.apply(xv, kwargs) as Tf.Tensor, r)), vars);
       return vars.map((v) => grads[v.name]!);
     };
     const gs = gradsOf(stock);
@@ -91,7 +91,7 @@ describe('fused layers equal stock tfjs-layers (outputs and gradients within 1e-
         const rand = rng(90 + k);
         const [B, D] = [3, 2];
         const x1 = tf.tensor3d(Float32Array.from({ length: B * D }, () => rand()), [B, 1, D]);
-        const x2 = tf.concat([x1, tf.zerosLike(x1)], 1) as Tf.Tensor3D;
+        const x2 = tf.concat<Tf.Tensor3D>([x1, tf.zerosLike(x1)], 1);
         const mask2 = tf.tensor2d(Array.from({ length: B }, () => [1, 0]), [B, 2], 'bool');
         const c: LayerCase = { cell, mode, returnSequences: false, units: 4 };
         const stock = makeLayer(tf, c);
@@ -103,7 +103,7 @@ describe('fused layers equal stock tfjs-layers (outputs and gradients within 1e-
         const grads = (layer: Tf.layers.Layer, x: Tf.Tensor3D, kwargs: object) => {
           const xv = tf.variable(x);
           const vars = [xv, ...layer.weights.map((w) => w.read() as Tf.Variable)];
-          const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(xv, kwargs) as Tf.Tensor)) as Tf.Scalar, vars);
+          const { value, grads: g } = tf.variableGrads(() => tf.sum<Tf.Scalar>(tf.square(layer.apply(xv, kwargs) as Tf.Tensor)), vars);
           const out = [value, ...vars.map((v) => g[v.name]!)];
           xv.dispose();
           return out;
@@ -163,7 +163,7 @@ describe('input dropout while training', () => {
     let out: Tf.Tensor | undefined;
     const { grads } = tf.variableGrads(() => {
       out = tf.keep(layer.apply(xv, { training: true }) as Tf.Tensor);
-      return tf.sum(out) as Tf.Scalar;
+      return tf.sum<Tf.Scalar>(out);
     }, [xv]);
     const dx = grads[xv.name]!.arraySync() as number[][][];
     xv.dispose();

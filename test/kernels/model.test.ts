@@ -53,7 +53,7 @@ describe('a stacked model over a masked embedding', () => {
     const { x, y } = batch(3);
     expect(relErr((fused.predict(x) as Tf.Tensor).dataSync(), (stock.predict(x) as Tf.Tensor).dataSync())).toBeLessThan(1e-5);
     const grads = (m: Tf.LayersModel) => {
-      const { grads: g } = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy(y, m.apply(x, { training: true }) as Tf.Tensor) as Tf.Scalar);
+      const { grads: g } = tf.variableGrads(() => tf.losses.sigmoidCrossEntropy<Tf.Tensor, Tf.Scalar>(y, m.apply(x, { training: true }) as Tf.Tensor));
       return m.trainableWeights.map((w) => g[(w.read() as Tf.Variable).name]!.dataSync());
     };
     const gs = grads(stock);
@@ -107,7 +107,7 @@ describe('a stacked model over a masked embedding', () => {
         tf.io.fromMemory({
           modelTopology: json.modelTopology,
           weightSpecs: json.weightsManifest[0]!.weights as Tf.io.WeightsManifestEntry[],
-          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
         }),
       );
       const { x } = batch(99);

@@ -69,7 +69,7 @@ describe('orthogonalRows', () => {
 
 describe('tfjs-layers’ Orthogonal initializer, patched', () => {
   it('a 1024 × 4096 recurrent kernel (lstm(1024)) is orthogonal, fast (tfjs’s own QR took about a minute)', () => {
-    const t = tf.initializers.orthogonal({}).apply([1024, 4096]) as Tf.Tensor;
+    const t = tf.initializers.orthogonal({}).apply([1024, 4096]);
     const q = t.dataSync() as Float32Array;
     t.dispose();
     // A sample of row pairs: the full product is 4 G multiply-adds in plain JS.
@@ -85,7 +85,7 @@ describe('tfjs-layers’ Orthogonal initializer, patched', () => {
   });
 
   it('tall shapes get orthonormal columns, and the layer config still says Orthogonal', () => {
-    const t = tf.initializers.orthogonal({ gain: 1 }).apply([50, 20]) as Tf.Tensor;
+    const t = tf.initializers.orthogonal({ gain: 1 }).apply([50, 20]);
     const q = t.transpose().dataSync() as Float32Array;
     t.dispose();
     expect(orthonormalError(q, 20, 50)).toBeLessThan(1e-6);

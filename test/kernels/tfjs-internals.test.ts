@@ -49,7 +49,7 @@ describe('tfjs internals the fused kernels use', () => {
   });
 
   it('Bidirectional keeps its two RNNs in forwardLayer/backwardLayer and its merge mode in mergeMode', () => {
-    const bi = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }) as Tf.RNN, mergeMode: 'sum' }) as unknown as {
+    const bi = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }), mergeMode: 'sum' }) as unknown as {
       forwardLayer: Tf.layers.Layer;
       backwardLayer: Tf.layers.Layer;
       mergeMode: string;

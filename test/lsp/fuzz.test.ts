@@ -71,6 +71,9 @@ test('the server survives 300 random edits (garbage, half-typed text, huge lines
     (line, character) => client!.request('textDocument/prepareRename', { textDocument: { uri: URI }, position: { line, character } }),
     // An invalid name is refused with an error response: still an answer.
     (line, character) => client!.request('textDocument/rename', { textDocument: { uri: URI }, position: { line, character }, newName: int(2) ? 'fresh_name' : '1bad' }).catch((e: Error) => e.message),
+    () => client!.request('textDocument/codeLens', { textDocument: { uri: URI } }),
+    // Text that does not check is answered with a RequestFailed error: still an answer.
+    () => client!.request('workspace/executeCommand', { command: 'rnnc.showModel', arguments: [URI] }).catch((e: Error) => e.message),
   ];
 
   let version = 1;

@@ -50,6 +50,20 @@ describe('Vocab', () => {
     expect(v.stats).toEqual({ texts: 4, tokens: 11, distinctWords: 7, keptWords: 7, coveredTokens: 11 });
   });
 
+  it('refuses to encode more than 2^28 token ids at once, before allocating (E4011)', () => {
+    const v = Vocab.build(texts, { size: 100 });
+    const many = Array.from({ length: 2685 }, () => 'the cat');
+    const e = (() => {
+      try {
+        v.encodeBatch(many, 100_000);
+      } catch (err) {
+        return err as RnncError;
+      }
+      throw new Error('no error');
+    })();
+    expect([e.code, e.message]).toEqual(['E4011', '2,685 texts × maxlen 100,000 is 268,500,000 token ids, over the limit of 268,435,456 (1 GiB)']);
+  });
+
   it('does not depend on the order of the texts', () => {
     const a = Vocab.build(texts, { size: 6 });
     const b = Vocab.build([...texts].reverse(), { size: 6 });

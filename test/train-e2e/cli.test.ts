@@ -8,7 +8,7 @@ import { DEMO_SIZE, demoCorpusTsv } from '../../src/data/demo.js';
 import { loadVectors } from '../../src/vectors/load.js';
 import { Vocab } from '../../src/text/vocab.js';
 import { tarGz, type TarEntry } from '../support/tar-writer.js';
-import { rnnc, tempDir, type Run } from './helpers.js';
+import { rnnc, runNode, tempDir, type Run } from './helpers.js';
 
 const dir = tempDir('train-cli');
 const spec = join(dir, 'tiny.rnn');
@@ -39,14 +39,29 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     expect(metrics.final.validation.accuracy).toBeGreaterThan(0.8);
   });
 
+  it('stock TensorFlow.js alone classifies with the folder as docs/examples/predict-with-tfjs.mjs shows, with the numbers of rnnc predict', async () => {
+    const texts = ['what a wonderful film', 'the plot is utterly dull', 'Ünïcode and 10,000 UNKNOWN-words!'];
+    const [example, ours] = await Promise.all([
+      runNode(['docs/examples/predict-with-tfjs.mjs', model, ...texts]),
+      rnnc(['predict', model, '--format', 'json', ...texts]),
+    ]);
+    expect([example.code, ours.code]).toEqual([0, 0]);
+    const theirs = example.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const mine = ours.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(theirs.map((o) => o.text)).toEqual(texts);
+    for (const [i, o] of theirs.entries()) {
+      for (const label of ['0', '1']) expect(Math.abs(o.probabilities[label] - mine[i].probabilities[label])).toBeLessThan(1e-5);
+    }
+  });
+
   it('predict: texts as arguments, or one per line on stdin; --format json gives JSON lines', async () => {
     const args = await rnnc(['predict', model, 'what a wonderful film', 'the plot is utterly dull']);
     expect(args.code).toBe(0);
     expect(args.stderr).toMatch(/^backend: wasm/);
     const lines = args.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^1\t0\.\d{4}\twhat a wonderful film$/);
-    expect(lines[1]).toMatch(/^0\t0\.\d{4}\tthe plot is utterly dull$/);
+    expect(lines[0]).toMatch(/^1\tP\(1\)=0\.\d{4}\twhat a wonderful film$/);
+    expect(lines[1]).toMatch(/^0\tP\(0\)=0\.\d{4}\tthe plot is utterly dull$/);
 
     const piped = await rnnc(['predict', model, '--format', 'json'], { input: 'what a wonderful film\nthe plot is utterly dull\n' });
     expect(piped.code).toBe(0);
@@ -58,7 +73,7 @@ describe('rnnc train on the embedded demo corpus (no --data)', () => {
     for (const [i, o] of objs.entries()) {
       expect(o.probability).toBe(o.probabilities[o.label]);
       expect(o.probabilities['0'] + o.probabilities['1']).toBeCloseTo(1, 6);
-      expect(lines[i]!.split('\t')[1]).toBe(o.probability.toFixed(4));
+      expect(lines[i]!.split('\t')[1]).toBe(`P(${o.label})=${o.probability.toFixed(4)}`);
     }
   });
 

@@ -9,9 +9,9 @@ import { demoCorpus } from '../../src/data/demo.js';
 import { DEFAULT_SETTINGS, type EffectiveSettings } from '../../src/train/settings.js';
 import { train, type TrainOptions, type TrainResult } from '../../src/train/trainer.js';
 import type { Example } from '../../src/data/readers.js';
-import { bin, repo, rnnc, type Run } from '../cli/run.js';
+import { bin, repo, rnnc, runNode, type Run } from '../cli/run.js';
 
-export { bin, repo, rnnc, type Run };
+export { bin, repo, rnnc, runNode, type Run };
 
 /** A temporary folder for one test file, removed afterwards. */
 export function tempDir(prefix: string): string {

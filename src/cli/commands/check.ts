@@ -7,14 +7,17 @@ import { countLine, jsonDiagnostics, loadSource, printDiagnostics, type Io } fro
 import type { JsonDiagnostic } from '../../diagnostics/render.js';
 import type { Diagnostic } from '../../diagnostics/types.js';
 
-/** `rnnc check FILE…`: every problem in every file; never loads TensorFlow. */
-export function runCheck(io: Io, args: ParsedArgs): number {
+/** `rnnc check FILE…`: every problem in every file (`-`: standard input); never loads TensorFlow. */
+export async function runCheck(io: Io, args: ParsedArgs): Promise<number> {
   const json = optString(args, 'format') === 'json';
   const all: JsonDiagnostic[] = [];
   const seen: Diagnostic[] = [];
   let exit = EXIT_OK;
-  for (const file of args.positionals) {
-    const loaded = loadSource(file);
+  for (const arg of args.positionals) {
+    // `-` is standard input, named `<stdin>` in messages; its relative paths resolve against the
+    // working directory, as a spec file's resolve against its folder.
+    const file = arg === '-' ? '<stdin>' : arg;
+    const loaded = arg === '-' ? { ok: true as const, text: io.stdin ? await io.stdin() : '' } : loadSource(file);
     const text = loaded.ok ? loaded.text : '';
     const ds = loaded.ok ? checkText(text, checkOptions(args, file)).diagnostics : [loaded.diagnostic];
     // The worst exit over the files: 2 (a file that cannot be read) over 1 (errors in one).

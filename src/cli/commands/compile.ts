@@ -24,6 +24,15 @@ export async function runCompile(io: Io, args: ParsedArgs): Promise<number> {
   if (optString(args, 'format') === 'json') io.out(`${JSON.stringify(summaryJson(analysis!), null, 2)}\n`);
   else io.out(`${summaryTable(basename(file), analysis!, program!.layers)}\n`);
   io.err(`wrote ${out}/model.json, ${out}/weights.bin, ${out}/spec.json\n`);
+  const pretrained = program!.layers.find((l) => l.kind === 'embedding' && l.pretrained !== undefined);
+  if (pretrained?.kind === 'embedding' && pretrained.pretrained) {
+    // Vectors are rows of the vocabulary, which only training builds (from the data).
+    const from = pretrained.pretrained.source === 'vectors' ? `the vectors in ${pretrained.pretrained.path}` : `the embedding of ${pretrained.pretrained.path}`;
+    io.err(
+      `note: the embedding is random in this compiled model: ${from} are applied by \`rnnc train\`, ` +
+        `which builds the vocabulary from the data and fills each word's row\n`,
+    );
+  }
   compiled.model.dispose();
   return EXIT_OK;
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEMO_SEED, DEMO_SIZE, demoCorpusTsv } from '../../data/demo.js';
 import { DATASETS, defaultCacheDir, fetchDataset, renderProgress, type DatasetName } from '../../data/fetch.js';
 import { readDataset } from '../../data/readers.js';
@@ -11,6 +11,8 @@ async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined):
   if (!(name in DATASETS)) throw new UsageError(`unknown dataset ${JSON.stringify(name)} (known: ${Object.keys(DATASETS).join(', ')})`);
   const cacheDir = optString(args, 'cache') ?? defaultCacheDir();
   const url = optString(args, 'url');
+  const archive = optString(args, 'archive');
+  if (archive !== undefined && url !== undefined) throw new UsageError('give --archive or --url, not both');
   const sha256 = optString(args, 'sha256');
   if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) throw new UsageError('--sha256 needs 64 hex digits');
   let last = 0;
@@ -20,6 +22,7 @@ async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined):
     const dest = await fetchDataset(name as DatasetName, {
       cacheDir,
       ...(url ? { url } : {}),
+      ...(archive !== undefined ? { archive: resolve(archive) } : {}),
       ...(sha256 ? { sha256 } : {}),
       force: optFlag(args, 'force'),
       onProgress: (received, total) => {
@@ -48,8 +51,8 @@ async function fetchCommand(io: Io, args: ParsedArgs, name: string | undefined):
 }
 
 /**
- * `rnnc data fetch imdb [--cache DIR] [--url URL] [--sha256 HEX] [--force]`: download, verify and
- * unpack a public dataset, printing its folder. `rnnc data demo [-o FILE]`: the embedded demo
+ * `rnnc data fetch imdb [--cache DIR] [--url URL | --archive FILE] [--sha256 HEX] [--force]`:
+ * download (or take a local copy of), verify and unpack a public dataset, printing its folder. `rnnc data demo [-o FILE]`: the embedded demo
  * corpus as TSV.
  */
 export async function runData(io: Io, args: ParsedArgs): Promise<number> {

@@ -1,8 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../util/write-atomic.js';
 import { kernelsLabel, loadTf } from '../../compile/backend.js';
-import { RnncError } from '../../diagnostics/error.js';
+import { fail, RnncError } from '../../diagnostics/error.js';
 import type { Diagnostic } from '../../diagnostics/types.js';
 import { renderFileLevel } from '../../diagnostics/render.js';
 import { seededSplit, train, evaluate, type TrainResult } from '../../train/trainer.js';
@@ -10,10 +11,12 @@ import { DEFAULT_SETTINGS } from '../../train/settings.js';
 import { settingsFromArgs } from '../settings-flags.js';
 import type { Example } from '../../data/readers.js';
 import type { Metrics } from '../../train/metrics.js';
+import { loadCharts } from '../../report/charts.js';
+import type { ExperimentRun } from '../../report/experiment-page.js';
 import { optFlag, optString, UsageError, type ParsedArgs } from '../args.js';
 import { EXIT_INTERRUPTED, exitCodeFor } from '../exit.js';
 import { frontEnd } from '../frontend.js';
-import type { Io } from '../io.js';
+import { writeOutputFile, type Io } from '../io.js';
 import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 import { ProgressPrinter } from '../progress.js';
 import { interruptHandler, readDataReported, runSettings } from '../run-data.js';
@@ -98,6 +101,15 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
   const valSplit = flags.val_split ?? DEFAULT_SETTINGS.val_split;
   const quiet = optFlag(args, 'quiet');
   const outFile = optString(args, 'out');
+  const reportDir = optString(args, 'report');
+  if (reportDir !== undefined) {
+    // Before an hour of training, not after: the folder must be able to hold the page, and the
+    // chart libraries must load.
+    if (existsSync(reportDir) && !statSync(reportDir).isDirectory()) {
+      throw fail('CannotWrite', `cannot write the report into ${reportDir}: it is a file`, { file: reportDir, help: 'give a folder for --report (rnnc writes report.html into it)' });
+    }
+    await loadCharts();
+  }
 
   // Check every spec before training any: a typo in the last one should not cost an hour.
   const programs = [];
@@ -107,7 +119,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
     programs.push({ file, program: fe.result.program! });
   }
 
-  const progress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain');
+  const progress = new ProgressPrinter(io, quiet ? 'quiet' : (io.errIsTTY ?? io.isTTY) ? 'bar' : 'plain');
   const columns = { labelColumn: flags.label_column, textColumn: flags.text_column };
   const all = await readDataReported(io, dataPath, columns);
   let pool: Example[] = all.examples;
@@ -126,13 +138,15 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
   progress.line(runtimeLines({ ...loaded, kernels: kernelsLabel(loaded) })[0]!);
 
   const rows: Row[] = [];
+  // Each row's training history, for --report.
+  const runs: ExperimentRun[] = [];
   // A spec that cannot be trained is one row of the table, not the end of the experiment.
   const failures: Diagnostic[] = [];
   const interrupt = interruptHandler(io, progress, false);
   try {
     for (const { file, program } of programs) {
       const name = basename(file);
-      const specProgress = new ProgressPrinter(io, quiet ? 'quiet' : io.isTTY ? 'bar' : 'plain', `[${name}] `);
+      const specProgress = new ProgressPrinter(io, quiet ? 'quiet' : (io.errIsTTY ?? io.isTTY) ? 'bar' : 'plain', `[${name}] `);
       // One split for all: a spec's own seed, val_split or val_file would give it other rows.
       const settings = { ...runSettings(program, flags, file, false), seed, val_split: valSplit };
       if (flags.val_file === undefined) delete settings.val_file;
@@ -159,6 +173,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
         specProgress.line(renderFileLevel('', e.diagnostic));
         failures.push(e.diagnostic);
         rows.push({ spec: name, params: 0, trainable: 0, seconds: 0, epochs: '—', error: e.message });
+        runs.push({ name, history: [], bestEpoch: 0, error: e.message });
         continue;
       }
       if (result.interrupted) {
@@ -174,6 +189,16 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
         ...(result.validation ? { valAccuracy: result.validation.accuracy } : {}),
         ...(testMetrics ? { testAccuracy: testMetrics.accuracy } : {}),
       });
+      runs.push({
+        name,
+        history: result.history,
+        bestEpoch: result.bestEpoch,
+        params: result.params.total,
+        trainable: result.params.trainable,
+        seconds: result.trainSeconds,
+        ...(result.validation ? { valAccuracy: result.validation.accuracy } : {}),
+        ...(testMetrics ? { testAccuracy: testMetrics.accuracy } : {}),
+      });
       specProgress.line(`done: val accuracy ${pct(result.validation?.accuracy)}, test accuracy ${pct(testMetrics?.accuracy)}, ${time(result.trainSeconds)}`);
       result.model.dispose();
     }
@@ -185,8 +210,21 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
   io.out(`${textTable(cells)}\n`);
   if (rows.length < programs.length) io.err(`interrupted: ${rows.length} of ${programs.length} specs finished\n`);
 
+  const command = ['rnnc', ...argv].map(quoteArg).join(' ');
+  const notes = [
+    `Data: \`${dataPath}\` (${all.examples.length} examples${all.problems.length ? `, ${all.problems.length} unusable rows` : ''}).`,
+    testPath
+      ? `Test: \`${testPath}\` (${test.length} examples).`
+      : testSplit > 0
+        ? `Test: a seeded ${Math.round(testSplit * 100)}% split (${test.length} examples), carved first; never used for training, early stopping or model choice.`
+        : 'Test: none; the accuracy to compare is the validation accuracy, on data that also chose the kept epoch.',
+    valExamples
+      ? `Validation: \`${optString(args, 'val-file') ?? flags.val_file}\` (${valExamples.length} examples); early stopping on validation loss keeps the best epoch.`
+      : `Validation: ${Math.round(valSplit * 100)}% of the remaining ${pool.length} examples (seeded); early stopping on validation loss keeps the best epoch.`,
+    `Seed ${seed} for every spec: same split, same shuffles; each spec's other \`train\` settings apply.`,
+    'Accuracy: a text counts as positive when the model gives p > 0.5.',
+  ];
   if (outFile) {
-    const command = ['rnnc', ...argv].map(quoteArg).join(' ');
     const section = optString(args, 'section');
     const body = [
       markdownTable(cells),
@@ -197,17 +235,7 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
       command,
       '```',
       '',
-      `- Data: \`${dataPath}\` (${all.examples.length} examples${all.problems.length ? `, ${all.problems.length} unusable rows` : ''}).`,
-      testPath
-        ? `- Test: \`${testPath}\` (${test.length} examples).`
-        : testSplit > 0
-          ? `- Test: a seeded ${Math.round(testSplit * 100)}% split (${test.length} examples), carved first; never used for training, early stopping or model choice.`
-          : '- Test: none; the accuracy to compare is the validation accuracy, on data that also chose the kept epoch.',
-      valExamples
-        ? `- Validation: \`${optString(args, 'val-file') ?? flags.val_file}\` (${valExamples.length} examples); early stopping on validation loss keeps the best epoch.`
-        : `- Validation: ${Math.round(valSplit * 100)}% of the remaining ${pool.length} examples (seeded); early stopping on validation loss keeps the best epoch.`,
-      `- Seed ${seed} for every spec: same split, same shuffles; each spec's other \`train\` settings apply.`,
-      '- Accuracy: a text counts as positive when the model gives p > 0.5.',
+      ...notes.map((n) => `- ${n}`),
     ];
     let md: string;
     if (section === undefined) {
@@ -224,6 +252,22 @@ export async function runExperiment(io: Io, args: ParsedArgs, argv: readonly str
     }
     writeFileAtomic(outFile, md);
     io.err(`wrote ${outFile}${section === undefined ? '' : ` (section "${section}")`}\n`);
+  }
+  if (reportDir !== undefined) {
+    // The chart libraries load only now, and only for --report.
+    const { renderExperimentReport } = await import('../../report/experiment-page.js');
+    const page = await renderExperimentReport({
+      command,
+      backend: loaded.backend,
+      kernels: kernelsLabel(loaded),
+      date: new Date().toISOString().slice(0, 10),
+      runs,
+      notes: notes.map((n) => n.replace(/`/g, '')),
+      notRun: programs.length - rows.length,
+    });
+    const file = join(reportDir, 'report.html');
+    writeOutputFile(file, page, file);
+    io.err(`wrote ${file}\n`);
   }
   if (rows.length < programs.length && interrupt.stop()) return EXIT_INTERRUPTED;
   return exitCodeFor(failures);

@@ -1,9 +1,8 @@
 import { classProbability, predictedClass } from '../../train/metrics.js';
-import { loadTrained, predictProbabilities } from '../../train/trainer.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
+import { openPredictor } from '../engine.js';
 import { EXIT_OK } from '../exit.js';
 import type { Io } from '../io.js';
-import { runtimeFromArgs, runtimeLines } from '../runtime.js';
 
 /** Lines of standard input; a final line break does not start another text. */
 function stdinLines(text: string): string[] {
@@ -13,8 +12,8 @@ function stdinLines(text: string): string[] {
 }
 
 /**
- * `rnnc predict DIR "text"…` (or one text per line on stdin): the predicted label and its
- * probability, `label<TAB>probability<TAB>text` per text; `--format json` prints JSON lines
+ * `rnnc predict DIR "text"…` (or one text per line on stdin): the predicted label and the
+ * probability of that label, `label<TAB>P(label)=p<TAB>text` per text; `--format json` prints JSON lines
  * with every class's probability.
  */
 export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
@@ -24,10 +23,10 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
     if (!io.stdin) throw new UsageError('give texts to classify, or pipe them on standard input (one per line)');
     texts = stdinLines(await io.stdin());
   }
-  const trained = await loadTrained(dir, runtimeFromArgs(args));
-  for (const l of runtimeLines(trained)) io.err(`${l}\n`);
-  const probs = await predictProbabilities(trained.tf, trained.model, trained.vocab, texts);
-  trained.model.dispose();
+  const trained = await openPredictor(dir, args);
+  for (const l of trained.lines) io.err(`${l}\n`);
+  const probs = await trained.probabilities(texts);
+  await trained.close();
   const labels = trained.vocab.labels;
   const json = optString(args, 'format') === 'json';
   const out: string[] = [];
@@ -38,7 +37,7 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
       const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
       out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
     } else {
-      out.push(`${labels[c]}\t${p.toFixed(4)}\t${text}`);
+      out.push(`${labels[c]}\tP(${labels[c]})=${p.toFixed(4)}\t${text}`);
     }
   });
   if (out.length > 0) io.out(`${out.join('\n')}\n`);

@@ -41,7 +41,7 @@ export async function runTrain(io: Io, args: ParsedArgs): Promise<number> {
   const program = fe.result.program!;
   const dataPath = optString(args, 'data');
   const settings = runSettings(program, flags, file, dataPath === undefined);
-  const progress = new ProgressPrinter(io, optFlag(args, 'quiet') ? 'quiet' : io.isTTY ? 'bar' : 'plain');
+  const progress = new ProgressPrinter(io, optFlag(args, 'quiet') ? 'quiet' : (io.errIsTTY ?? io.isTTY) ? 'bar' : 'plain');
   const data = await loadRunData(io, dataPath, settings, progress);
   const resume = optFlag(args, 'resume');
   if (!resume) {

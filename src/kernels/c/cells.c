@@ -8,6 +8,9 @@
 //
 // Masking follows tfjs-layers' rnn() (Keras's too): at a padding step a row keeps its
 // previous states and outputs them again; in backward that step passes the gradient through.
+//
+// Longer than 400 lines: the three cells' forward steps and their backward steps share one
+// scratch layout and one step loop each; split apart, each half would need the other's layout.
 #include "vmath.h"
 
 static inline int valid(const RnnArgs *a, int b, int t) {
@@ -26,13 +29,6 @@ static inline int gate_count(int cell) { return cell == CELL_LSTM ? 4 : cell == 
 // Time index of the s-th step read, in the direction of the layer.
 static inline int step_time(const RnnArgs *a, int s) { return a->reverse ? a->time - 1 - s : s; }
 
-static void copy(float *dst, const float *src, int n) {
-  for (int j = 0; j < n; j++) dst[j] = src[j];
-}
-
-static void zero(float *dst, size_t n) {
-  for (size_t j = 0; j < n; j++) dst[j] = 0.0f;
-}
 
 // Xd = X with the input dropout multipliers of each row applied, or X itself.
 static const float *dropped_input(const RnnArgs *a, float *buf) {
@@ -430,57 +426,5 @@ void rnnc_backward(const RnnArgs *a) {
         for (int j = 0; j < D; j++) dx[j] *= m[j];
       }
     }
-  }
-}
-
-// Rows [0, n) of a folding table: table = E·W + b, with the bias first and the products added
-// in the same order as the forward pass's projection, so folded and unfolded gates are equal
-// to the bit. A pool task over rows: w = {rows, in, G, E, kernel, bias, table} (32-bit words).
-EXPORT("rnnc_fold_task")
-void rnnc_fold_task(const int32_t *w) {
-  int n = w[0], D = w[1], G = w[2];
-  const float *E = (const float *)(uintptr_t)w[3], *W = (const float *)(uintptr_t)w[4], *bias = (const float *)(uintptr_t)w[5];
-  float *table = (float *)(uintptr_t)w[6];
-  for (int r = 0; r < n; r++) {
-    if (bias) copy(table + (size_t)r * G, bias, G); else zero(table + (size_t)r * G, G);
-  }
-  gemm(n, G, D, E, D, 1, W, G, table, G, 1);
-}
-
-EXPORT("rnnc_abi_version")
-int rnnc_abi_version(void) { return RNNC_ABI_VERSION; }
-
-EXPORT("rnnc_args_fields")
-int rnnc_args_fields(void) { return (int)(sizeof(RnnArgs) / 4); }
-
-// One Adam step over n values, in place: m = β1 m + (1−β1) g, v = β2 v + (1−β2) g²,
-// p −= step · m / (√(v · inv2) + ε), with step = lr / (1 − β1^t) and inv2 = 1 / (1 − β2^t).
-// A pool task: w = {n, p, g, m, v, hyper}, hyper = {β1, β2, step, inv2, ε} (floats).
-EXPORT("rnnc_adam_task")
-void rnnc_adam_task(const int32_t *w) {
-  int n = w[0];
-  float *p = (float *)(uintptr_t)w[1], *m = (float *)(uintptr_t)w[3], *v = (float *)(uintptr_t)w[4];
-  const float *g = (const float *)(uintptr_t)w[2], *hp = (const float *)(uintptr_t)w[5];
-  const float b1 = hp[0], b2 = hp[1], step = hp[2], inv2 = hp[3], eps = hp[4];
-  const v128_t vb1 = wasm_f32x4_splat(b1), va1 = wasm_f32x4_splat(1.0f - b1);
-  const v128_t vb2 = wasm_f32x4_splat(b2), va2 = wasm_f32x4_splat(1.0f - b2);
-  const v128_t vstep = wasm_f32x4_splat(step), vinv2 = wasm_f32x4_splat(inv2), veps = wasm_f32x4_splat(eps);
-  int k = 0;
-  for (; k + 4 <= n; k += 4) {
-    v128_t gk = wasm_v128_load(g + k);
-    v128_t mk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + k), vb1), wasm_f32x4_mul(gk, va1));
-    v128_t vk = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + k), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gk, gk), va2));
-    v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vk, vinv2)), veps);
-    wasm_v128_store(m + k, mk);
-    wasm_v128_store(v + k, vk);
-    wasm_v128_store(p + k, wasm_f32x4_sub(wasm_v128_load(p + k), wasm_f32x4_div(wasm_f32x4_mul(vstep, mk), den)));
-  }
-  for (; k < n; k++) {
-    float gk = g[k];
-    float mk = m[k] * b1 + gk * (1.0f - b1);
-    float vk = v[k] * b2 + gk * gk * (1.0f - b2);
-    m[k] = mk;
-    v[k] = vk;
-    p[k] -= step * mk / (__builtin_sqrtf(vk * inv2) + eps);
   }
 }

@@ -1,4 +1,5 @@
-// Vectorised activations (4 floats at a time) and their derivatives.
+// Vectorised activations (4 floats at a time) and their derivatives, and the two plain loops
+// (copy, zero) every kernel file uses.
 //
 // exp follows Cephes' expf (range reduction by ln 2, degree-6 polynomial: about 1 ulp);
 // tanh uses Cephes' tanhf polynomial below |x| = 0.625, where 1 - 2/(e^2x + 1) would lose
@@ -84,5 +85,13 @@ static inline v128_t v_dact(int act, v128_t y) {
 // code on one lane, so a value never depends on where it sits in the row.
 static inline float s_act(int act, float x) { return wasm_f32x4_extract_lane(v_act(act, wasm_f32x4_splat(x)), 0); }
 static inline float s_dact(int act, float y) { return wasm_f32x4_extract_lane(v_dact(act, wasm_f32x4_splat(y)), 0); }
+
+static inline void copy(float *dst, const float *src, int n) {
+  for (int j = 0; j < n; j++) dst[j] = src[j];
+}
+
+static inline void zero(float *dst, size_t n) {
+  for (size_t j = 0; j < n; j++) dst[j] = 0.0f;
+}
 
 #endif

@@ -48,11 +48,26 @@ function cell(cx: LowerContext, call: Call, name: 'rnn' | 'lstm' | 'gru', args: 
   if (!ok || !units) return { t: 'error', span: call.span };
   const layer: RecurrentLayer = { kind: CELL_NAMES[name], units: units.n } as RecurrentLayer;
   spans.set('units', units.span);
-  if (activation) (layer.activation = activation.v), spans.set('activation', activation.span);
-  if (recAct) (layer.recurrent_activation = recAct.v), spans.set('recurrent_activation', recAct.span);
-  if (dropout) (layer.dropout = dropout.n), spans.set('dropout', dropout.span);
-  if (recDrop) (layer.recurrent_dropout = recDrop.n), spans.set('recurrent_dropout', recDrop.span);
-  if (resetAfter) (layer.reset_after = false), spans.set('reset_after', resetAfter.span);
+  if (activation) {
+    layer.activation = activation.v;
+    spans.set('activation', activation.span);
+  }
+  if (recAct) {
+    layer.recurrent_activation = recAct.v;
+    spans.set('recurrent_activation', recAct.span);
+  }
+  if (dropout) {
+    layer.dropout = dropout.n;
+    spans.set('dropout', dropout.span);
+  }
+  if (recDrop) {
+    layer.recurrent_dropout = recDrop.n;
+    spans.set('recurrent_dropout', recDrop.span);
+  }
+  if (resetAfter) {
+    layer.reset_after = false;
+    spans.set('reset_after', resetAfter.span);
+  }
   return { t: 'layers', items: [{ layer, spans }], span: call.span };
 }
 
@@ -87,7 +102,10 @@ function dense(cx: LowerContext, call: Call, args: Args): Value {
   if (!units || activation === null) return { t: 'error', span: call.span };
   const spans = new Map<string, Span>([['', call.span], ['units', units.span]]);
   const layer = { kind: 'dense', units: units.n } as Layer & { activation?: Activation };
-  if (activation) (layer.activation = activation.v), spans.set('activation', activation.span);
+  if (activation) {
+    layer.activation = activation.v;
+    spans.set('activation', activation.span);
+  }
   return { t: 'layers', items: [{ layer, spans }], span: call.span };
 }
 

@@ -52,5 +52,5 @@ export function lowerTrain(cx: LowerContext, block: TrainBlock): { settings: Tra
       spans.set(`/train/${key}`, entry.value.span);
     }
   }
-  return { settings: out as TrainSettings, spans };
+  return { settings: out, spans };
 }
