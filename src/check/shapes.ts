@@ -8,6 +8,17 @@ export function shapeText(shape: readonly (number | null)[]): string {
   return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
 }
 
+/** The Keras class of each IR layer kind, as `summary` and `draw` name layers. */
+export const KERAS_CLASS: Readonly<Record<Layer['kind'], string>> = {
+  embedding: 'Embedding',
+  simple_rnn: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  bidirectional: 'Bidirectional',
+  dense: 'Dense',
+  dropout: 'Dropout',
+};
+
 /** One layer as `summary` shows it. Shapes use `null` for the batch and any unknown length. */
 export interface LayerInfo {
   index: number;

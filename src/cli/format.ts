@@ -1,16 +1,6 @@
-import { shapeText, type Analysis } from '../check/shapes.js';
+import { KERAS_CLASS, shapeText, type Analysis } from '../check/shapes.js';
 import type { Layer } from '../ir/types.js';
 import { formatCount } from '../util/numbers.js';
-
-const KERAS_CLASS: Record<Layer['kind'], string> = {
-  embedding: 'Embedding',
-  simple_rnn: 'SimpleRNN',
-  lstm: 'LSTM',
-  gru: 'GRU',
-  bidirectional: 'Bidirectional',
-  dense: 'Dense',
-  dropout: 'Dropout',
-};
 
 /** The Keras `model.summary()` table, from rnnc's own analysis (no TensorFlow needed). */
 export function summaryTable(title: string, a: Analysis, layers: readonly Layer[]): string {

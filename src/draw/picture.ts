@@ -9,7 +9,7 @@
  * `rnnc summary` prints: shapes through `shapeText`, parameter counts as they are. Nothing here
  * recomputes them, so the picture and the table cannot disagree.
  */
-import { shapeText, type Analysis, type LayerInfo } from '../check/shapes.js';
+import { KERAS_CLASS, shapeText, type Analysis, type LayerInfo } from '../check/shapes.js';
 import type { Activation, CellKind, Layer, LayerKind, MergeMode, Program } from '../ir/types.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -104,16 +104,6 @@ export interface Picture {
   edges: Edge[];
   totals: { params: number; trainable: number; nonTrainable: number };
 }
-
-const KERAS_CLASS: Record<LayerKind, string> = {
-  embedding: 'Embedding',
-  simple_rnn: 'SimpleRNN',
-  lstm: 'LSTM',
-  gru: 'GRU',
-  bidirectional: 'Bidirectional',
-  dense: 'Dense',
-  dropout: 'Dropout',
-};
 
 /** The step columns: x_1 … x_LEADING, the ellipsis, x_t. */
 export function stepColumns(leading = LEADING_STEPS): Step[] {

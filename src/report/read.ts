@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { METRICS_JSON } from '../artifacts/layout.js';
 import { ModelFolder } from '../artifacts/model-folder.js';
 import { fail, RnncError } from '../diagnostics/error.js';
+import type { CoverageRecord } from '../train/run-details.js';
 
 /** One epoch of the history. Losses and accuracies are null when the run recorded NaN. */
 export interface EpochPoint {
@@ -42,14 +43,8 @@ export interface ReportMistake {
   truncated: boolean;
 }
 
-export interface ReportCoverage {
-  tokens: number;
-  known_tokens: number;
-  token_rate: number;
-  types: number;
-  known_types: number;
-  type_rate: number;
-}
+/** metrics.json `vocab.validation_coverage`, as train records it (a type only: nothing of train loads). */
+export type ReportCoverage = CoverageRecord;
 
 /** What the report shows of one trained model folder. */
 export interface RunReport {

@@ -70,6 +70,24 @@ const isTf = (to: string): boolean => to.startsWith('npm:@tensorflow/');
 const FRONT_END = new Set(['syntax', 'ir', 'check', 'fmt', 'draw', 'diagnostics', 'language', 'program', 'limits', 'util']);
 const RUNTIME = new Set(['compile', 'kernels', 'train', 'artifacts', 'data', 'text', 'export', 'ort']);
 
+/**
+ * Every module `starts` load at run time: imports that are not type-only, dynamic ones too
+ * unless `staticOnly` (what a command loads at start, before any lazy `import()`).
+ */
+function reachable(starts: readonly string[], staticOnly: boolean): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const e of EDGES) if (!e.typeOnly && !(staticOnly && e.dynamic)) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const seen = new Set<string>();
+  const todo = [...starts];
+  while (todo.length > 0) {
+    const m = todo.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    todo.push(...(next.get(m) ?? []));
+  }
+  return seen;
+}
+
 function violations(rule: (e: Edge) => boolean): string[] {
   return EDGES.filter(rule).map((e) => `${e.from} → ${e.to}${e.dynamic ? ' (dynamic)' : ''}`);
 }
@@ -125,21 +143,8 @@ describe('import layering', () => {
   });
 
   it('`rnnc check`, `fmt`, `summary`, `draw` and the language server load no TensorFlow at start (static imports only)', () => {
-    const staticEdges = new Map<string, string[]>();
-    for (const e of EDGES) if (!e.dynamic && !e.typeOnly) staticEdges.set(e.from, [...(staticEdges.get(e.from) ?? []), e.to]);
-    const closure = (start: string): Set<string> => {
-      const seen = new Set<string>();
-      const todo = [start];
-      while (todo.length > 0) {
-        const m = todo.pop()!;
-        if (seen.has(m)) continue;
-        seen.add(m);
-        todo.push(...(staticEdges.get(m) ?? []));
-      }
-      return seen;
-    };
     for (const entry of ['cli/main.ts', 'cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/lsp.ts', 'cli/commands/summary.ts', 'cli/commands/draw.ts']) {
-      const loaded = [...closure(entry)].filter((m) => isTf(m) || ['compile', 'kernels', 'train'].includes(area(m)));
+      const loaded = [...reachable([entry], true)].filter((m) => isTf(m) || ['compile', 'kernels', 'train'].includes(area(m)));
       expect(loaded, entry).toEqual([]);
     }
   });
@@ -153,35 +158,17 @@ describe('import layering', () => {
   });
 
   it('the report loads no TensorFlow: of the runtime it reads model folders and the metric conventions only', () => {
-    const edges = new Map<string, string[]>();
-    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
-    const reached = new Set<string>();
-    const todo = FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'report');
-    expect(todo.length).toBeGreaterThan(0);
-    while (todo.length > 0) {
-      const m = todo.pop()!;
-      if (reached.has(m)) continue;
-      reached.add(m);
-      todo.push(...(edges.get(m) ?? []));
-    }
+    const report = FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'report');
+    expect(report.length).toBeGreaterThan(0);
+    const reached = reachable(report, false);
     const forbidden = [...reached].filter((m) => isTf(m) || ['compile', 'kernels', 'cli', 'lsp'].includes(area(m)) || (area(m) === 'train' && m !== 'train/metrics.ts'));
     expect(forbidden).toEqual([]);
   });
 
   it('`check`, `fmt`, `summary` and the language server never reach the report or Vega, not even lazily', () => {
-    const edges = new Map<string, string[]>();
-    for (const e of EDGES) if (!e.typeOnly) edges.set(e.from, [...(edges.get(e.from) ?? []), e.to]);
     const starts = ['cli/commands/check.ts', 'cli/commands/fmt.ts', 'cli/commands/summary.ts', 'cli/commands/lsp.ts', ...FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'lsp')];
     for (const start of starts) {
-      const seen = new Set<string>();
-      const todo = [start];
-      while (todo.length > 0) {
-        const m = todo.pop()!;
-        if (seen.has(m)) continue;
-        seen.add(m);
-        todo.push(...(edges.get(m) ?? []));
-      }
-      expect([...seen].filter((m) => area(m) === 'report' || m.startsWith('npm:vega')), start).toEqual([]);
+      expect([...reachable([start], false)].filter((m) => area(m) === 'report' || m.startsWith('npm:vega')), start).toEqual([]);
     }
   });
 
