@@ -38,3 +38,6 @@ copyFileSync(`${root}src/kernels/rnn.wasm`, `${root}dist/kernels/rnn.wasm`);
 // its licence, likewise beside the compiled code for dist/export/ and dist/cli-bundle/ alike.
 mkdirSync(`${root}dist/export`, { recursive: true });
 for (const f of ['onnx.proto', 'onnx.proto.LICENSE']) copyFileSync(`${root}src/export/${f}`, `${root}dist/export/${f}`);
+// The PyTorch export's fixed Python files (src/export/pytorch/model-py.ts reads ../export/pytorch/).
+mkdirSync(`${root}dist/export/pytorch`, { recursive: true });
+for (const f of ['model_base.py', 'train.py', 'torchrun_compat.py']) copyFileSync(`${root}src/export/pytorch/${f}`, `${root}dist/export/pytorch/${f}`);

@@ -31,6 +31,7 @@ export interface EmbeddingLayer {
   inputDim: number;
   outputDim: number;
   maskZero: boolean;
+  trainable: boolean;
   /** [inputDim, outputDim], row-major. */
   embeddings: Float32Array;
 }
@@ -49,6 +50,10 @@ export interface RecurrentLayer {
   directions: CellWeights[];
   /** `bi(…)` only. */
   merge?: MergeMode;
+  /** Training only: the rate of the cell's input dropout, and of its recurrent-state dropout. */
+  dropout: number;
+  recurrentDropout: number;
+  trainable: boolean;
 }
 
 export interface DenseLayer {
@@ -60,12 +65,36 @@ export interface DenseLayer {
   /** [inputSize, units]. */
   kernel: Float32Array;
   bias: Float32Array | null;
+  trainable: boolean;
 }
 
-export type ExportLayer = EmbeddingLayer | RecurrentLayer | DenseLayer;
+/** Training only (an inference graph leaves it out). */
+export interface DropoutLayer {
+  kind: 'dropout';
+  name: string;
+  rate: number;
+}
+
+export type ExportLayer = EmbeddingLayer | RecurrentLayer | DenseLayer | DropoutLayer;
 
 /** Gates per cell, in Keras's weight layout. */
 export const GATES: Record<CellKind, number> = { simple_rnn: 1, lstm: 4, gru: 3 };
+
+/**
+ * Keras `[rows, gates × units]` (row-major, gates side by side) to the `[gates × units, rows]`
+ * layout ONNX and PyTorch use (transposed, gates stacked), written into `out` at `offset`.
+ * `order[k]` is the Keras gate that goes to place k.
+ */
+export function transposeGates(order: readonly number[], units: number, rows: number, keras: Float32Array, out: Float32Array, offset = 0): void {
+  const width = order.length * units;
+  order.forEach((kg, og) => {
+    for (let u = 0; u < units; u++) {
+      const dst = offset + (og * units + u) * rows;
+      const col = kg * units + u;
+      for (let r = 0; r < rows; r++) out[dst + r] = keras[r * width + col]!;
+    }
+  });
+}
 
 const CELL_CLASSES: Record<string, CellKind> = { SimpleRNN: 'simple_rnn', LSTM: 'lstm', GRU: 'gru' };
 
@@ -76,6 +105,14 @@ interface RawLayer {
 
 /** A model.json's layers and weights, in the exporter's terms. */
 export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[], bytes: Uint8Array, file: string): ExportLayer[] {
+  return readKerasWeights(json, entries, bytes, file).layers;
+}
+
+/**
+ * The same, and every weight in manifest order: the layers' arrays are these arrays, so writing
+ * into a layer's weights and saving `values` in order gives the matching weights.bin.
+ */
+export function readKerasWeights(json: ModelJson, entries: readonly WeightEntry[], bytes: Uint8Array, file: string): { layers: ExportLayer[]; values: Float32Array[] } {
   const weights = new Weights(entries, bytes, file);
   const topology = json.modelTopology as { class_name?: unknown; config?: unknown };
   if (topology.class_name !== 'Sequential') {
@@ -91,7 +128,13 @@ export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[],
     const c = item.config ?? {};
     const name = typeof c['name'] === 'string' ? c['name'] : cls;
     const cannot = (why: string) => fail('CannotExport', `layer \`${name}\` (${cls}): ${why}`, { file });
-    if (cls === 'InputLayer' || cls === 'Dropout') continue; // no computation at inference
+    if (cls === 'InputLayer') continue;
+    if (cls === 'Dropout') {
+      const rate = c['rate'];
+      if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw fail('BadModelDir', `${file}: layer \`${name}\` has no valid rate`, { file });
+      if (layers.length > 0) layers.push({ kind: 'dropout', name, rate });
+      continue;
+    }
     if (layers.length === 0 && cls !== 'Embedding') throw cannot('the model must start with an Embedding layer to take word ids');
     switch (cls) {
       case 'Embedding': {
@@ -99,7 +142,7 @@ export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[],
         const inputDim = posInt(c['input_dim'], 'input_dim', name, file);
         const outputDim = posInt(c['output_dim'], 'output_dim', name, file);
         const embeddings = weights.take(name, 'embeddings', [inputDim, outputDim]);
-        layers.push({ kind: 'embedding', name, inputDim, outputDim, maskZero: c['mask_zero'] === true, embeddings });
+        layers.push({ kind: 'embedding', name, inputDim, outputDim, maskZero: c['mask_zero'] === true, trainable: c['trainable'] !== false, embeddings });
         width = outputDim;
         break;
       }
@@ -119,7 +162,7 @@ export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[],
         if (!(innerCls in CELL_CLASSES)) throw cannot(`it wraps a ${innerCls}, not a SimpleRNN, LSTM or GRU`);
         const fw = recurrent(innerCls, inner.config ?? {}, name, width, file, cannot, (g, shape) => weights.take(name, g, shape, 'forward'));
         const bw = recurrent(innerCls, inner.config ?? {}, name, width, file, cannot, (g, shape) => weights.take(name, g, shape, 'backward'));
-        layers.push({ ...fw, directions: [...fw.directions, ...bw.directions], merge });
+        layers.push({ ...fw, directions: [...fw.directions, ...bw.directions], merge, trainable: c['trainable'] !== false && fw.trainable });
         width = merge === 'concat' ? 2 * fw.units : fw.units;
         break;
       }
@@ -128,7 +171,7 @@ export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[],
         const activation = activationOf(c['activation'], cannot);
         const kernel = weights.take(name, 'kernel', [width, units]);
         const bias = c['use_bias'] === false ? null : weights.take(name, 'bias', [units]);
-        layers.push({ kind: 'dense', name, units, inputSize: width, activation, kernel, bias });
+        layers.push({ kind: 'dense', name, units, inputSize: width, activation, kernel, bias, trainable: c['trainable'] !== false });
         width = units;
         break;
       }
@@ -138,7 +181,7 @@ export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[],
   }
   if (layers.length === 0) throw fail('BadModelDir', `${file}: the model has no layers`, { file });
   weights.checkAllUsed();
-  return layers;
+  return { layers, values: weights.values };
 }
 
 function recurrent(
@@ -176,7 +219,14 @@ function recurrent(
     recurrentActivation,
     returnSequences: c['return_sequences'] === true,
     directions: [{ kernel, recurrent: recurrentKernel, bias }],
+    dropout: rate(c['dropout']),
+    recurrentDropout: rate(c['recurrent_dropout']),
+    trainable: c['trainable'] !== false,
   };
+}
+
+function rate(v: unknown): number {
+  return typeof v === 'number' && v > 0 && v < 1 ? v : 0;
 }
 
 function activationOf(v: unknown, cannot: (why: string) => Error): Activation {
@@ -200,6 +250,8 @@ function posInt(v: unknown, what: string, layer: string, file: string): number {
 class Weights {
   private readonly byName = new Map<string, { entry: WeightEntry; values: Float32Array }>();
   private readonly used = new Set<string>();
+  /** Every weight, in manifest order. */
+  readonly values: Float32Array[];
 
   constructor(
     entries: readonly WeightEntry[],
@@ -209,6 +261,7 @@ class Weights {
     const bad = entries.find((w) => w.dtype !== 'float32');
     if (bad) throw fail('BadModelDir', `${file}: weight ${bad.name} is ${bad.dtype}, not float32`, { file });
     const { values } = sliceWeights(entries, bytes);
+    this.values = values as Float32Array[];
     entries.forEach((entry, i) => this.byName.set(entry.name, { entry, values: values[i] as Float32Array }));
   }
 

@@ -1,5 +1,5 @@
 import { float, floats, type AttrValue, type GraphBuilder } from './graph.js';
-import { GATES, type Activation, type CellKind, type CellWeights, type DenseLayer, type EmbeddingLayer, type RecurrentLayer } from './keras.js';
+import { GATES, transposeGates, type Activation, type CellKind, type CellWeights, type DenseLayer, type EmbeddingLayer, type RecurrentLayer } from './keras.js';
 
 /**
  * The ONNX nodes of each layer. Between layers a value is either a sequence, time-major
@@ -46,21 +46,6 @@ export function embedding(g: GraphBuilder, ids: string, layer: EmbeddingLayer): 
 const GATE_ORDER: Record<CellKind, readonly number[]> = { simple_rnn: [0], lstm: [0, 3, 1, 2], gru: [0, 1, 2] };
 const OP: Record<CellKind, string> = { simple_rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' };
 
-/**
- * Keras `[rows, gates × units]` (row-major, gates side by side) to ONNX `[gates × units, rows]`
- * (transposed, gates stacked in ONNX's order), written into `out` at `offset`.
- */
-function gatesToOnnx(cell: CellKind, units: number, rows: number, keras: Float32Array, out: Float32Array, offset: number): void {
-  const gates = GATES[cell];
-  GATE_ORDER[cell].forEach((kg, og) => {
-    for (let u = 0; u < units; u++) {
-      const dst = offset + (og * units + u) * rows;
-      const col = kg * units + u;
-      for (let r = 0; r < rows; r++) out[dst + r] = keras[r * gates * units + col]!;
-    }
-  });
-}
-
 /** ONNX activation names and their alpha/beta, for the recurrent operators' `activations`. */
 function rnnActivation(a: Activation): { name: string; alpha?: number; beta?: number } {
   switch (a) {
@@ -97,8 +82,8 @@ export function recurrent(g: GraphBuilder, flow: Flow, layer: RecurrentLayer): F
   const R = new Float32Array(dirs * gu * units);
   const B = new Float32Array(dirs * 2 * gu);
   layer.directions.forEach((d: CellWeights, k) => {
-    gatesToOnnx(cell, units, inputSize, d.kernel, W, k * gu * inputSize);
-    gatesToOnnx(cell, units, units, d.recurrent, R, k * gu * units);
+    transposeGates(GATE_ORDER[cell], units, inputSize, d.kernel, W, k * gu * inputSize);
+    transposeGates(GATE_ORDER[cell], units, units, d.recurrent, R, k * gu * units);
     if (d.bias) {
       const bias = d.bias;
       GATE_ORDER[cell].forEach((kg, og) => B.set(bias.subarray(kg * units, (kg + 1) * units), k * 2 * gu + og * units));

@@ -96,9 +96,11 @@ function onnxOf(layers: ExportLayer[], file: string, meta: OnnxMetadata): OnnxMo
         flow = dense(g, flow!, layer);
         described.push({ name: layer.name, onnx: `MatMul + Add${layer.activation === 'linear' ? '' : ` + ${layer.activation}`}` });
         break;
+      case 'dropout':
+        break; // nothing at inference
     }
   }
-  const last = layers[layers.length - 1]!;
+  const last = layers.filter((l) => l.kind !== 'dropout').at(-1)!;
   if (!flow || flow.rank !== 'vector') {
     throw fail('CannotExport', `layer \`${last.name}\`: the model's output is a sequence (a recurrent layer returns sequences to the end); ONNX export covers models whose top recurrent layer returns its last state`, { file });
   }

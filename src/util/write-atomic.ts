@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -28,3 +28,44 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
     throw e;
   }
 }
+
+/**
+ * Writes a folder of files as a whole: into a temporary sibling, then renamed into place. An
+ * existing `dir` is replaced only when `replaceable(entries)` says its files are ones this
+ * writer made (or it is empty); otherwise nothing is touched and the error says why. The old
+ * folder is renamed aside before the new one takes its place and removed after, so at every
+ * moment one complete folder exists (under `dir` or, for an instant, beside it).
+ */
+export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>, replaceable: (entries: string[]) => boolean): void {
+  const target = resolve(dir);
+  let entries: string[] | undefined;
+  try {
+    if (!statSync(target).isDirectory()) throw new FolderInTheWay(`${dir} exists and is not a folder`);
+    entries = readdirSync(target);
+  } catch (e) {
+    if (e instanceof FolderInTheWay) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (entries && entries.length > 0 && !replaceable(entries)) throw new FolderInTheWay(`${dir} is a folder with other files; refusing to replace it`);
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp);
+    for (const [name, content] of files) writeFileSync(join(tmp, name), content, typeof content === 'string' ? 'utf8' : undefined);
+    if (entries) {
+      const old = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.old`);
+      renameSync(target, old);
+      renameSync(tmp, target);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, target);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** `writeFolderAtomic`'s refusal: the folder is something it must not replace. */
+export class FolderInTheWay extends Error {}

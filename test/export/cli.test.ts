@@ -62,8 +62,8 @@ describe('rnnc export', () => {
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain('error[E4002]: cannot write');
     expect(inside.stderr).toContain('it is inside the model folder');
-    const format = await rnnc(['export', model, '--format', 'pytorch', '-o', join(dir, 'x.pt')]);
-    expect([format.code, format.stderr]).toEqual([2, 'rnnc export: --format must be onnx, got pytorch\n(`rnnc export --help` shows its options)\n']);
+    const format = await rnnc(['export', model, '--format', 'keras', '-o', join(dir, 'x.h5')]);
+    expect([format.code, format.stderr]).toEqual([2, 'rnnc export: --format must be onnx or pytorch, got keras\n(`rnnc export --help` shows its options)\n']);
     expect((await rnnc(['export', model])).stderr).toContain('missing -o FILE');
     const vocab = await rnnc(['export', model, '-o', join(dir, 'vocab.json')]);
     expect(vocab.code).toBe(2);

@@ -1,8 +1,9 @@
 import { realpath } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ModelFolder } from '../../artifacts/model-folder.js';
 import { VOCAB_JSON } from '../../artifacts/layout.js';
-import { fail } from '../../diagnostics/error.js';
+import { fail, reasonOf } from '../../diagnostics/error.js';
+import { FolderInTheWay, writeFolderAtomic } from '../../util/write-atomic.js';
 import { exportOnnx, INPUT, OPSET, OUTPUT } from '../../export/onnx.js';
 import { RNNC_VERSION } from '../../train/checkpoint.js';
 import { formatCount } from '../../util/numbers.js';
@@ -13,14 +14,17 @@ import { writeOutputFile, type Io } from '../io.js';
 /**
  * `rnnc export DIR --format onnx -o FILE`: the model as an ONNX graph (src/export/), and the
  * folder's vocab.json beside the file, so that whoever runs it can turn text into ids.
+ * `--format pytorch -o OUTDIR`: a folder with the model as a PyTorch module, its weights and a
+ * training script (src/export/pytorch/).
  */
 export async function runExport(io: Io, args: ParsedArgs): Promise<number> {
   const dir = args.positionals[0]!;
   const format = optString(args, 'format') ?? 'onnx';
-  if (format !== 'onnx') throw new UsageError(`--format must be onnx, got ${format}`);
+  if (format !== 'onnx' && format !== 'pytorch') throw new UsageError(`--format must be onnx or pytorch, got ${format}`);
   const out = optString(args, 'out');
-  if (!out) throw new UsageError('missing -o FILE (the .onnx file to write, e.g. -o model.onnx)');
+  if (!out) throw new UsageError(format === 'onnx' ? 'missing -o FILE (the .onnx file to write, e.g. -o model.onnx)' : 'missing -o DIR (the folder to write, e.g. -o model-pytorch)');
   const folder = await ModelFolder.open(dir);
+  if (format === 'pytorch') return exportToPytorch(io, folder, dir, out);
   const vocabOut = join(dirname(out), VOCAB_JSON);
   if (resolve(vocabOut) === resolve(out)) throw new UsageError(`-o ${out}: vocab.json is written beside the model; give the model another name, e.g. model.onnx`);
   if ((await realpath(dirname(resolve(out))).catch(() => '')) === folder.path) {
@@ -41,5 +45,28 @@ export async function runExport(io: Io, args: ParsedArgs): Promise<number> {
   } else {
     io.err(`note: ${dir} has no vocab.json (a compiled model has no vocabulary until it is trained), so none was written beside ${out}\n`);
   }
+  return EXIT_OK;
+}
+
+function insideFolder(folder: ModelFolder, dir: string, out: string): Error {
+  return fail('CannotWrite', `cannot write ${out}: it is inside the model folder ${dir}`, { file: out, help: `write it elsewhere, e.g. -o ${join(dirname(dir), `${basename(resolve(dir))}-pytorch`)}` });
+}
+
+async function exportToPytorch(io: Io, folder: ModelFolder, dir: string, out: string): Promise<number> {
+  const parent = await realpath(dirname(resolve(out))).catch(() => '');
+  const self = await realpath(resolve(out)).catch(() => '');
+  if (parent === folder.path || self === folder.path || (parent !== '' && parent.startsWith(`${folder.path}${sep}`))) throw insideFolder(folder, dir, out);
+  const { exportPytorch, EXPORT_JSON, WEIGHTS_FILE } = await import('../../export/pytorch/export.js');
+  const model = await exportPytorch(folder, RNNC_VERSION);
+  try {
+    // A folder this command wrote before (it has export.json and the weights) is replaced whole.
+    writeFolderAtomic(out, model.files, (entries) => entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE));
+  } catch (e) {
+    if (e instanceof FolderInTheWay) throw fail('CannotWrite', `cannot write ${out}: ${e.message.replace(`${out} `, 'it ')}`, { file: out, help: 'give a new folder, or one an earlier `rnnc export --format pytorch` wrote' });
+    throw fail('CannotWrite', `cannot write ${out}: ${reasonOf(e)}`, { file: out, cause: e });
+  }
+  io.err(`wrote ${out}/: model.py (the nn.Module), ${WEIGHTS_FILE}, train.py (torchrun / DDP), README.md\n`);
+  for (const l of model.layers) io.err(`  ${l.name}: ${l.torch}\n`);
+  if (!model.hasVocab) io.err(`note: ${dir} has no vocab.json (a compiled model has no vocabulary until it is trained): model.py runs on ids, but train.py needs one\n`);
   return EXIT_OK;
 }

@@ -1,0 +1,311 @@
+# model.py: an rnnc model as a PyTorch module (written by `rnnc export --format pytorch`).
+#
+# The first part is the same for every model: the layers, the tokenizer and the weights file
+# format. The model's own class, `Model`, is at the end. Needs only PyTorch (1.13 or later).
+#
+#     from model import Model, Tokenizer, load_weights
+#     model = Model()
+#     model.load_state_dict(load_weights("state_dict.safetensors"))
+#     model.eval()
+#     tokenizer = Tokenizer.from_files("vocab.json", "export.json")
+#     probabilities = model(tokenizer.batch(["a wonderful film", "dull and slow"]))
+#
+# It computes what TensorFlow.js computes for the same ids (rnnc's tests hold every cell,
+# direction, merge mode and padding pattern to 1e-5): Keras's cells, Keras's masking, and
+# PyTorch's own nn.LSTM / nn.RNN wherever they compute the same thing.
+
+import json
+import os
+import re
+import struct
+import unicodedata
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+# Where a layer is exactly what nn.LSTM or nn.RNN computes (LSTM with sigmoid gates and tanh, a
+# SimpleRNN with tanh or relu), it runs on them: cuDNN on a GPU, one fused kernel on a CPU.
+# False runs every layer on the step loop below instead (same numbers, slower).
+NATIVE_RECURRENT = True
+
+
+def activation(name):
+    """A Keras activation by name, as a function of a tensor."""
+    if name == "tanh":
+        return torch.tanh
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "relu":
+        return torch.relu
+    if name == "linear":
+        return lambda x: x
+    if name == "hard_sigmoid":
+        return lambda x: torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+    if name == "softmax":
+        return lambda x: torch.softmax(x, dim=-1)
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class Embedding(nn.Module):
+    """Word ids to vectors. With mask_zero, id 0 is padding wherever it is, as in Keras: each row's
+    real ids move to the front, in order, and the layers above read only the first `lengths`
+    steps of every row."""
+
+    def __init__(self, input_dim, output_dim, mask_zero=True, trainable=True):
+        super().__init__()
+        self.mask_zero = mask_zero
+        self.weight = nn.Parameter(torch.zeros(input_dim, output_dim), requires_grad=trainable)
+
+    def forward(self, ids):
+        if not self.mask_zero:
+            return F.embedding(ids, self.weight), None
+        real = ids != 0
+        time = ids.shape[1]
+        key = (~real).long() * time + torch.arange(time, device=ids.device)
+        ids = ids.gather(1, key.argsort(dim=1))
+        return F.embedding(ids, self.weight), real.sum(dim=1)
+
+
+GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+
+
+class StepWeights(nn.Module):
+    """The parameters of a recurrent layer the step loop runs, named and shaped as nn.LSTM's,
+    nn.GRU's and nn.RNN's are (weight_ih_l0 [gates × units, input], …, `_reverse` for the
+    backward direction), gates in PyTorch's order: LSTM i, f, g, o; GRU r, z, n."""
+
+    def __init__(self, gates, input_size, units, bidirectional, bias):
+        super().__init__()
+        for suffix in ["", "_reverse"] if bidirectional else [""]:
+            self.register_parameter("weight_ih_l0" + suffix, nn.Parameter(torch.zeros(gates * units, input_size)))
+            self.register_parameter("weight_hh_l0" + suffix, nn.Parameter(torch.zeros(gates * units, units)))
+            if bias:
+                self.register_parameter("bias_ih_l0" + suffix, nn.Parameter(torch.zeros(gates * units)))
+                self.register_parameter("bias_hh_l0" + suffix, nn.Parameter(torch.zeros(gates * units)))
+
+
+class Recurrent(nn.Module):
+    """A SimpleRNN, LSTM or GRU layer, one direction or both (`bi`), returning its whole sequence
+    of states or the last one. The GRU is Keras's (reset gate applied before the recurrent
+    product, `reset_after=False`, the one TensorFlow.js builds), which nn.GRU does not compute,
+    so it always runs on the step loop; its weights still have nn.GRU's names and layout."""
+
+    def __init__(self, cell, input_size, units, bidirectional=False, merge="concat", return_sequences=False,
+                 activation="tanh", recurrent_activation="sigmoid", bias=True, dropout=0.0,
+                 recurrent_dropout=0.0, trainable=True):
+        super().__init__()
+        self.cell, self.units, self.bidirectional, self.merge = cell, units, bidirectional, merge
+        self.return_sequences = return_sequences
+        self.activation_name, self.recurrent_activation_name = activation, recurrent_activation
+        self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
+        if cell == "lstm" and activation == "tanh" and recurrent_activation == "sigmoid":
+            self.rnn = nn.LSTM(input_size, units, batch_first=True, bidirectional=bidirectional, bias=bias)
+        elif cell == "simple_rnn" and activation in ("tanh", "relu"):
+            self.rnn = nn.RNN(input_size, units, nonlinearity=activation, batch_first=True,
+                              bidirectional=bidirectional, bias=bias)
+        else:
+            self.rnn = StepWeights(GATES[cell], input_size, units, bidirectional, bias)
+        for p in self.parameters():
+            p.requires_grad_(trainable)
+
+    def forward(self, x, lengths):
+        native = NATIVE_RECURRENT and not isinstance(self.rnn, StepWeights) and not (
+            self.training and self.recurrent_dropout > 0)
+        if self.training and self.dropout > 0 and native:
+            # One input mask per sequence, the same at every step, as Keras draws it (Keras draws
+            # one per gate and direction; nn.LSTM takes one input for all of them).
+            x = x * F.dropout(x.new_ones(x.shape[0], 1, x.shape[2]), self.dropout, True)
+        if native:
+            seq, last = self._native(x, lengths)
+        else:
+            outs = [self._loop(x, lengths, suffix) for suffix in (["", "_reverse"] if self.bidirectional else [""])]
+            seq = [o[0] for o in outs] if self.return_sequences else None
+            last = [o[1] for o in outs]
+        if self.return_sequences:
+            return self._merge(seq)
+        return self._merge(last)
+
+    def _native(self, x, lengths):
+        if lengths is None:
+            out, state = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
+            out, state = self.rnn(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        h = state[0] if isinstance(state, tuple) else state  # [directions, batch, units]
+        if lengths is not None:
+            # A row of padding only: Keras's states never leave zero (packing needs a step).
+            empty = (lengths == 0).to(x.device)
+            h = h.masked_fill(empty[None, :, None], 0.0)
+            out = out.masked_fill(empty[:, None, None], 0.0)
+        directions = 2 if self.bidirectional else 1
+        return list(out.split(self.units, dim=2)), [h[d] for d in range(directions)]
+
+    def _loop(self, x, lengths, suffix):
+        """One direction, step by step, with Keras's masking: a step past a row's length leaves its
+        states as they are and outputs the carried state."""
+        w_ih = getattr(self.rnn, "weight_ih_l0" + suffix)
+        w_hh = getattr(self.rnn, "weight_hh_l0" + suffix)
+        b_ih = getattr(self.rnn, "bias_ih_l0" + suffix, None)
+        b_hh = getattr(self.rnn, "bias_hh_l0" + suffix, None)
+        act = activation(self.activation_name)
+        gate = activation(self.recurrent_activation_name)
+        batch, time, _ = x.shape
+        u = self.units
+        if self.training and self.dropout > 0:
+            x = x * F.dropout(x.new_ones(batch, 1, x.shape[2]), self.dropout, True)
+        h_mask = None
+        if self.training and self.recurrent_dropout > 0:
+            h_mask = F.dropout(x.new_ones(batch, u), self.recurrent_dropout, True)
+        xp = F.linear(x, w_ih, b_ih)  # every step's input projection in one product
+        h = x.new_zeros(batch, u)
+        c = x.new_zeros(batch, u)
+        real = None if lengths is None else torch.arange(time, device=x.device)[None, :] < lengths.to(x.device)[:, None]
+        outs = [None] * time
+        for t in (range(time - 1, -1, -1) if suffix else range(time)):
+            hr = h if h_mask is None else h * h_mask
+            g = xp[:, t]
+            if self.cell == "lstm":
+                hp = F.linear(hr, w_hh, b_hh)
+                i, f, cc, o = (g + hp).split(u, dim=1)
+                c_new = gate(f) * c + gate(i) * act(cc)
+                h_new = gate(o) * act(c_new)
+            elif self.cell == "gru":
+                hp = F.linear(hr, w_hh[: 2 * u], None if b_hh is None else b_hh[: 2 * u])
+                r, z = (g[:, : 2 * u] + hp).split(u, dim=1)
+                r, z = gate(r), gate(z)
+                n = F.linear(r * hr, w_hh[2 * u:], None if b_hh is None else b_hh[2 * u:])
+                n = act(g[:, 2 * u:] + n)
+                h_new = z * h + (1 - z) * n
+            else:
+                h_new = act(g + F.linear(hr, w_hh, b_hh))
+            if real is None:
+                h = h_new
+                if self.cell == "lstm":
+                    c = c_new
+            else:
+                keep = real[:, t: t + 1]
+                h = torch.where(keep, h_new, h)
+                if self.cell == "lstm":
+                    c = torch.where(keep, c_new, c)
+            outs[t] = h
+        return torch.stack(outs, dim=1), h
+
+    def _merge(self, parts):
+        if len(parts) == 1:
+            return parts[0]
+        forward, backward = parts
+        if self.merge == "concat":
+            return torch.cat([forward, backward], dim=-1)
+        if self.merge == "sum":
+            return forward + backward
+        if self.merge == "mul":
+            return forward * backward
+        if self.merge == "ave":
+            return (forward + backward) * 0.5
+        raise ValueError(f"unknown merge mode {self.merge!r}")
+
+
+class Dense(nn.Module):
+    """Keras's Dense: on the last axis, so per step on a sequence. `logits=True` leaves out a
+    sigmoid or softmax activation (what a loss on logits wants)."""
+
+    def __init__(self, in_features, units, activation="linear", bias=True, trainable=True):
+        super().__init__()
+        self.linear = nn.Linear(in_features, units, bias=bias)
+        self.activation_name = activation
+        for p in self.parameters():
+            p.requires_grad_(trainable)
+
+    def forward(self, x, logits=False):
+        y = self.linear(x)
+        if logits and self.activation_name in ("sigmoid", "softmax"):
+            return y
+        return activation(self.activation_name)(y)
+
+
+class Tokenizer:
+    """Text to word ids as rnnc does it: NFC, lower-case when the vocabulary says so, every match
+    of the token pattern (rnnc's JavaScript pattern, translated to Python's `re` by the export),
+    known words to their ids, anything else to 1, then truncated and padded with 0 to maxlen."""
+
+    def __init__(self, vocab, python_token_pattern):
+        self.words = {w: i for i, w in enumerate(vocab["words"])}
+        self.labels = list(vocab["labels"])
+        self.lowercase = bool(vocab["tokenizer"]["lowercase"])
+        self.maxlen = int(vocab["maxlen"])
+        self.padding = vocab.get("padding", "post")
+        self.truncating = vocab.get("truncating", "post")
+        self.pattern = re.compile(python_token_pattern)
+
+    @staticmethod
+    def from_files(vocab_json, export_json):
+        with open(vocab_json, encoding="utf-8") as f:
+            vocab = json.load(f)
+        with open(export_json, encoding="utf-8") as f:
+            pattern = json.load(f)["python_token_pattern"]
+        return Tokenizer(vocab, pattern)
+
+    def tokens(self, text):
+        s = unicodedata.normalize("NFC", text)
+        if self.lowercase:
+            s = s.lower()
+        return [m.group(0) for m in self.pattern.finditer(s) if m.group(0)]
+
+    def ids(self, text):
+        ids = [self.words.get(t, 1) for t in self.tokens(text)]
+        if len(ids) > self.maxlen:
+            ids = ids[: self.maxlen] if self.truncating == "post" else ids[len(ids) - self.maxlen:]
+        pad = [0] * (self.maxlen - len(ids))
+        return ids + pad if self.padding == "post" else pad + ids
+
+    def batch(self, texts):
+        """An int64 tensor [len(texts), maxlen]."""
+        return torch.tensor([self.ids(t) for t in texts], dtype=torch.long).reshape(len(texts), self.maxlen)
+
+
+# Weights: safetensors files (https://huggingface.co/docs/safetensors): an 8-byte little-endian
+# header length, a JSON header naming each tensor's dtype, shape and byte range, then the bytes.
+# No pickle, so loading runs no code; `safetensors.torch.load_file` reads the same files.
+
+def load_weights(path):
+    """A state_dict (name → float32 tensor) from a safetensors file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8: 8 + n].decode("utf-8"))
+    body = memoryview(data)[8 + n:]
+    out = OrderedDict()
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}, expected F32")
+        start, end = info["data_offsets"]
+        t = torch.frombuffer(bytearray(body[start:end]), dtype=torch.float32) if end > start else torch.zeros(0)
+        out[name] = t.reshape(info["shape"])
+    return out
+
+
+def save_weights(state_dict, path, metadata=None):
+    """Writes a state_dict as a safetensors file, atomically (a temporary file, then a rename)."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    for name, t in state_dict.items():
+        b = t.detach().to("cpu", torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
