@@ -51,7 +51,7 @@ describe('the README\'s structure and the commands it shows', () => {
 
   it('has its sections, each heading on its own line between blank lines', () => {
     const top = lines.filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
-    for (const s of ['Quick start', 'The language in brief', 'CLI', 'Model folders', 'Limits', 'Backends and kernels', 'Library', 'Project layout', 'Tests and benchmarks', 'Performance']) {
+    for (const s of ['Quick start', 'The language in brief', 'CLI', 'Model folders', 'Limits', 'Scaling out', 'Backends and kernels', 'Library', 'Project layout', 'Tests and benchmarks', 'Performance']) {
       expect(top, s).toContain(s);
     }
     let fence = false;
