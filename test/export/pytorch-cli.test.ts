@@ -168,3 +168,33 @@ describe.skipIf(!torch)('the exported folder in PyTorch', () => {
     expectClose(await pythonPredict(trained), probabilities(want));
   });
 });
+
+describe.skipIf(!torch)('train.py on one process: a softmax head, CSV data, --valid', () => {
+  it('learns three classes from a CSV with its own column names, keeps the best epoch, and refuses labels the model does not have', async () => {
+    const words: Record<string, string[]> = { a: ['good', 'great', 'fine'], b: ['bad', 'awful', 'poor'], c: ['meh', 'okay', 'average'] };
+    const rows = Array.from({ length: 240 }, (_, i) => {
+      const label = 'abc'[i % 3]!;
+      const text = Array.from({ length: 4 }, (_, k) => words[label]![(i * 7 + k * 5) % 3]).join(' ');
+      return `"${text}, ""quoted"", film",${label}`;
+    });
+    const csv = join(dir, 'three.csv');
+    writeFileSync(csv, ['Sentence,Class', ...rows].join('\r\n'));
+    const three = join(dir, 'three.rnn');
+    writeFileSync(three, 'embed(8, vocab: 100) |> gru(6) |> dense(3)\n');
+    expect((await rnnc(['train', three, '--data', csv, '-o', join(dir, 'm3'), '--epochs', '1', '--quiet'])).code).toBe(0);
+    const pt = join(dir, 'p3');
+    expect((await rnnc(['export', join(dir, 'm3'), '--format', 'pytorch', '-o', pt])).code).toBe(0);
+    const r = await runPython([join(pt, 'train.py'), '--data', csv, '--valid', csv, '--epochs', '4', '--lr', '0.02', '--out', join(dir, 't3')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const epochs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; val_loss?: number; val_accuracy?: number; kept?: boolean }).filter((e) => e.event === 'epoch');
+    expect(epochs.length).toBe(4);
+    expect(epochs[3]!.val_loss!).toBeLessThan(epochs[0]!.val_loss!);
+    expect(epochs[3]!.val_accuracy!).toBeGreaterThan(0.9);
+    expect(r.stderr).toMatch(/^rank 0 of 1: weights sha256 [0-9a-f]{64}$/m);
+    writeFileSync(join(dir, 'four.csv'), 'label,text\na,good film\nd,what is this\n');
+    const bad = await runPython([join(pt, 'train.py'), '--data', join(dir, 'four.csv'), '--out', join(dir, 't4')], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("four.csv: labels 'd' are not the model's ('a', 'b', 'c')");
+    expect(existsSync(join(dir, 't4'))).toBe(false);
+  }, 120_000);
+});
