@@ -103,20 +103,29 @@ interface RawLayer {
   config?: Record<string, unknown>;
 }
 
+/** What the layers are read for: the messages name it, and ONNX cannot take everything PyTorch can. */
+export type ExportTarget = 'ONNX' | 'PyTorch';
+
 /** A model.json's layers and weights, in the exporter's terms. */
-export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[], bytes: Uint8Array, file: string): ExportLayer[] {
-  return readKerasWeights(json, entries, bytes, file).layers;
+export function readKerasModel(json: ModelJson, entries: readonly WeightEntry[], bytes: Uint8Array, file: string, target: ExportTarget = 'ONNX'): ExportLayer[] {
+  return readKerasWeights(json, entries, bytes, file, target).layers;
 }
 
 /**
  * The same, and every weight in manifest order: the layers' arrays are these arrays, so writing
  * into a layer's weights and saving `values` in order gives the matching weights.bin.
  */
-export function readKerasWeights(json: ModelJson, entries: readonly WeightEntry[], bytes: Uint8Array, file: string): { layers: ExportLayer[]; values: Float32Array[] } {
+export function readKerasWeights(
+  json: ModelJson,
+  entries: readonly WeightEntry[],
+  bytes: Uint8Array,
+  file: string,
+  target: ExportTarget = 'ONNX',
+): { layers: ExportLayer[]; values: Float32Array[] } {
   const weights = new Weights(entries, bytes, file);
   const topology = json.modelTopology as { class_name?: unknown; config?: unknown };
   if (topology.class_name !== 'Sequential') {
-    throw fail('CannotExport', `${file}: the model is a ${String(topology.class_name)}, not a Sequential model: only the layer pipelines rnnc builds export to ONNX`, { file });
+    throw fail('CannotExport', `${file}: the model is a ${String(topology.class_name)}, not a Sequential model: only the layer pipelines rnnc builds export to ${target}`, { file });
   }
   const config = topology.config;
   const raw = Array.isArray(config) ? config : (config as { layers?: unknown } | undefined)?.layers;
@@ -149,26 +158,26 @@ export function readKerasWeights(json: ModelJson, entries: readonly WeightEntry[
       case 'SimpleRNN':
       case 'LSTM':
       case 'GRU': {
-        const layer = recurrent(cls, c, name, width, file, cannot, (g, shape) => weights.take(name, g, shape));
+        const layer = recurrent(cls, c, name, width, file, target, cannot, (g, shape) => weights.take(name, g, shape));
         layers.push(layer);
         width = layer.units;
         break;
       }
       case 'Bidirectional': {
         const merge = c['merge_mode'];
-        if (merge !== 'concat' && merge !== 'sum' && merge !== 'mul' && merge !== 'ave') throw cannot(`merge mode ${JSON.stringify(merge)} (ONNX export covers concat, sum, mul and ave)`);
+        if (merge !== 'concat' && merge !== 'sum' && merge !== 'mul' && merge !== 'ave') throw cannot(`merge mode ${JSON.stringify(merge)} (${target} export covers concat, sum, mul and ave)`);
         const inner = (c['layer'] ?? {}) as RawLayer;
         const innerCls = String(inner.class_name);
         if (!(innerCls in CELL_CLASSES)) throw cannot(`it wraps a ${innerCls}, not a SimpleRNN, LSTM or GRU`);
-        const fw = recurrent(innerCls, inner.config ?? {}, name, width, file, cannot, (g, shape) => weights.take(name, g, shape, 'forward'));
-        const bw = recurrent(innerCls, inner.config ?? {}, name, width, file, cannot, (g, shape) => weights.take(name, g, shape, 'backward'));
+        const fw = recurrent(innerCls, inner.config ?? {}, name, width, file, target, cannot, (g, shape) => weights.take(name, g, shape, 'forward'));
+        const bw = recurrent(innerCls, inner.config ?? {}, name, width, file, target, cannot, (g, shape) => weights.take(name, g, shape, 'backward'));
         layers.push({ ...fw, directions: [...fw.directions, ...bw.directions], merge, trainable: c['trainable'] !== false && fw.trainable });
         width = merge === 'concat' ? 2 * fw.units : fw.units;
         break;
       }
       case 'Dense': {
         const units = posInt(c['units'], 'units', name, file);
-        const activation = activationOf(c['activation'], cannot);
+        const activation = activationOf(c['activation'], target, cannot);
         const kernel = weights.take(name, 'kernel', [width, units]);
         const bias = c['use_bias'] === false ? null : weights.take(name, 'bias', [units]);
         layers.push({ kind: 'dense', name, units, inputSize: width, activation, kernel, bias, trainable: c['trainable'] !== false });
@@ -176,7 +185,7 @@ export function readKerasWeights(json: ModelJson, entries: readonly WeightEntry[
         break;
       }
       default:
-        throw cannot('ONNX export covers Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Dense and Dropout layers');
+        throw cannot(`${target} export covers Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Dense and Dropout layers`);
     }
   }
   if (layers.length === 0) throw fail('BadModelDir', `${file}: the model has no layers`, { file });
@@ -190,20 +199,21 @@ function recurrent(
   name: string,
   inputSize: number,
   file: string,
+  target: ExportTarget,
   cannot: (why: string) => Error,
   take: (weight: string, shape: number[]) => Float32Array,
 ): RecurrentLayer {
   const cell = CELL_CLASSES[cls]!;
   const units = posInt(c['units'], 'units', name, file);
   for (const flag of ['go_backwards', 'stateful', 'return_state'] as const) {
-    if (c[flag] === true) throw cannot(`\`${flag}\` is set, which ONNX export does not cover`);
+    if (c[flag] === true) throw cannot(`\`${flag}\` is set, which ${target} export does not cover`);
   }
   if (cell === 'gru' && c['reset_after'] === true) throw cannot('a reset_after GRU (rnnc and tfjs build reset_after = false)');
-  const activation = activationOf(c['activation'], cannot);
+  const activation = activationOf(c['activation'], target, cannot);
   // tfjs's own default gate activation is hard_sigmoid; rnnc always writes the one it uses.
-  const recurrentActivation = cell === 'simple_rnn' ? activation : activationOf(c['recurrent_activation'] ?? 'hard_sigmoid', cannot);
+  const recurrentActivation = cell === 'simple_rnn' ? activation : activationOf(c['recurrent_activation'] ?? 'hard_sigmoid', target, cannot);
   for (const [what, a] of [['activation', activation], ['recurrent_activation', recurrentActivation]] as const) {
-    if (a === 'softmax') throw cannot(`its ${what} is softmax, which ONNX's ${cls} operator does not offer (it has Sigmoid, Tanh, Relu, Affine, HardSigmoid, …)`);
+    if (a === 'softmax' && target === 'ONNX') throw cannot(`its ${what} is softmax, which ONNX's ${cls} operator does not offer (it has Sigmoid, Tanh, Relu, Affine, HardSigmoid, …)`);
   }
   const g = GATES[cell] * units;
   const kernel = take('kernel', [inputSize, g]);
@@ -229,10 +239,10 @@ function rate(v: unknown): number {
   return typeof v === 'number' && v > 0 && v < 1 ? v : 0;
 }
 
-function activationOf(v: unknown, cannot: (why: string) => Error): Activation {
+function activationOf(v: unknown, target: ExportTarget, cannot: (why: string) => Error): Activation {
   const name = v ?? 'linear';
   if (typeof name !== 'string' || !ACTIVATIONS.includes(name)) {
-    throw cannot(`activation ${JSON.stringify(name)} (ONNX export covers ${ACTIVATIONS.join(', ')})`);
+    throw cannot(`activation ${JSON.stringify(name)} (${target} export covers ${ACTIVATIONS.join(', ')})`);
   }
   return name as Activation;
 }

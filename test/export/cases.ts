@@ -68,6 +68,8 @@ export interface ExportCase {
   /** Largest differences are reported per group. */
   group: string;
   seed: number;
+  /** False for a model ONNX cannot express (it refuses it: export.test.ts). */
+  onnx?: boolean;
   build(tf: typeof Tf): Tf.LayersModel;
 }
 
@@ -128,6 +130,14 @@ export function exportCases(): ExportCase[] {
       build: fromProgram(program(embed(30, 5), recurrentOf(c, 'concat', extra), recurrentOf(c, 'uni', extra), dense(2, { activation: 'linear' }))),
     });
   }
+  cases.push({
+    section: 'activations',
+    name: 'lstm and simple_rnn with a softmax activation (the PyTorch module has it; ONNX has no such operator)',
+    group: 'activations',
+    seed: 33,
+    onnx: false,
+    build: fromProgram(program(embed(30, 5), bi(cell('lstm', 4, { activation: 'softmax' }), 'concat'), cell('simple_rnn', 3, { activation: 'softmax' }), dense(1))),
+  });
   cases.push({
     section: 'activations',
     name: "tfjs's default gate activation, hard_sigmoid, in a model.json rnnc did not write",

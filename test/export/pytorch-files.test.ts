@@ -1,7 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelJson, WeightEntry } from '../../src/artifacts/weights.js';
 import { isFailure } from '../../src/diagnostics/error.js';
-import { readKerasWeights, type ExportLayer } from '../../src/export/keras.js';
+import { readKerasModel, readKerasWeights, type ExportLayer } from '../../src/export/keras.js';
+import { importPytorch } from '../../src/export/pytorch/import.js';
+import { tempDir } from '../train-e2e/helpers.js';
 import { modelPy } from '../../src/export/pytorch/model-py.js';
 import { attributeNames, loadStateDict, torchStateDict } from '../../src/export/pytorch/state-dict.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/export/safetensors.js';
@@ -164,5 +168,35 @@ describe('model.py', () => {
         '        return x',
       ].join('\n'),
     );
+  });
+});
+
+describe('what the PyTorch export refuses', () => {
+  it('names PyTorch, not ONNX, in what it cannot export, and takes the softmax activation ONNX cannot', () => {
+    const { json, entries, bytes } = gruModel();
+    const layers = (json.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    layers[1]!.config['layer'] = layer('GRU', { name: 'gru', units: 2, activation: 'softmax', recurrent_activation: 'sigmoid', use_bias: true, reset_after: false });
+    expect(readKerasModel(json, entries, bytes, 'model.json', 'PyTorch')[1]).toMatchObject({ kind: 'recurrent', activation: 'softmax' });
+    expect(() => readKerasModel(json, entries, bytes, 'model.json')).toThrow("its activation is softmax, which ONNX's GRU operator does not offer");
+    layers[1]!.config['layer'] = layer('GRU', { name: 'gru', units: 2, go_backwards: true });
+    expect(() => readKerasModel(json, entries, bytes, 'model.json', 'PyTorch')).toThrow('layer `bidirectional` (Bidirectional): `go_backwards` is set, which PyTorch export does not cover');
+  });
+
+  it('rnnc import: a model.json that claims more weights than the state_dict holds is refused before anything is allocated', async () => {
+    const dir = join(tempDir('pytorch-import'), 'export');
+    mkdirSync(dir);
+    const { json } = gruModel();
+    const huge = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'embedding/embeddings', shape: [1e9, 1e9], dtype: 'float32' }] }] };
+    writeFileSync(join(dir, 'export.json'), JSON.stringify({ format: 'rnnc-pytorch' }));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(huge));
+    writeFileSync(join(dir, 'state_dict.safetensors'), encodeSafetensors([{ name: 'embedding.weight', shape: [1], data: new Float32Array(1) }]));
+    let err: unknown;
+    try {
+      await importPytorch(dir);
+    } catch (e) {
+      err = e;
+    }
+    expect(isFailure(err, 'BadModelDir')).toBe(true);
+    expect((err as Error).message).toContain('its weights manifest describes 4000000000000000000 bytes of weights, more than');
   });
 });

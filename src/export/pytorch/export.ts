@@ -55,7 +55,7 @@ function setting<K extends keyof TrainSettings>(s: TrainSettings | undefined, na
 }
 
 export function buildPytorch(src: PytorchSource): PytorchExport {
-  const layers: ExportLayer[] = readKerasModel(src.json, src.entries, src.bytes, src.file);
+  const layers: ExportLayer[] = readKerasModel(src.json, src.entries, src.bytes, src.file, 'PyTorch');
   const given = src.settings;
   const vocab = src.vocabJson !== undefined ? (JSON.parse(src.vocabJson) as { labels?: string[]; maxlen?: number; tokenizer?: { tokenPattern?: string } }) : undefined;
   const tokenPattern = vocab?.tokenizer?.tokenPattern ?? setting(given, 'token_pattern');

@@ -44,10 +44,18 @@ export async function importPytorch(dir: string): Promise<ImportedModel> {
   const modelFile = join(dir, MODEL_JSON);
   const json = parseModelJson((await read(MODEL_JSON, true))!.toString('utf8'), modelFile);
   const entries = manifestEntries(json);
-  // The layers over zeros of the right size; the state_dict then fills every weight.
-  const { layers, values } = readKerasWeights(json, entries, new Uint8Array(describedBytes(entries)), modelFile);
   const weightsFile = join(dir, WEIGHTS_FILE);
-  const { tensors } = decodeSafetensors((await read(WEIGHTS_FILE, true))!, weightsFile);
+  const weightBytes = (await read(WEIGHTS_FILE, true))!;
+  // Every Keras weight comes from the state_dict, which holds at least as many numbers (PyTorch
+  // has two recurrent biases where Keras has one): a model.json that says more is not this
+  // export's, and would otherwise have us allocate whatever it claims.
+  const needed = describedBytes(entries);
+  if (needed > weightBytes.length) {
+    throw fail('BadModelDir', `${modelFile}: its weights manifest describes ${needed} bytes of weights, more than ${weightsFile} holds (${weightBytes.length})`, { file: modelFile });
+  }
+  const { tensors } = decodeSafetensors(weightBytes, weightsFile);
+  // The layers over zeros of the right size; the state_dict then fills every weight.
+  const { layers, values } = readKerasWeights(json, entries, new Uint8Array(needed), modelFile, 'PyTorch');
   loadStateDict(layers, tensors, weightsFile);
   const files: Record<string, Buffer> = {
     [MODEL_JSON]: Buffer.from(JSON.stringify({ ...json, weightsManifest: [{ paths: [WEIGHTS_BIN], weights: entries }] })),
