@@ -113,10 +113,15 @@ describe('rnnc export --format pytorch', () => {
     expect(notExport.stderr).toContain(`error[E4006]: ${join(model, 'export.json')}: missing`);
     const broken = join(dir, 'broken');
     expect((await rnnc(['export', model, '--format', 'pytorch', '-o', broken])).code).toBe(0);
-    writeFileSync(join(broken, 'state_dict.safetensors'), readFileSync(join(broken, 'state_dict.safetensors')).subarray(0, 200));
+    const weights = readFileSync(join(broken, 'state_dict.safetensors'));
+    weights[8] = 0x78; // the header's opening brace
+    writeFileSync(join(broken, 'state_dict.safetensors'), weights);
     const r = await rnnc(['import', broken, '-o', join(dir, 'y')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[E4006\]: .*state_dict\.safetensors: not a usable safetensors file: /);
+    expect(r.stderr).toMatch(/error\[E4006\]: .*state_dict\.safetensors: not a usable safetensors file: its header is not JSON/);
+    writeFileSync(join(broken, 'state_dict.safetensors'), weights.subarray(0, 200));
+    const short = await rnnc(['import', broken, '-o', join(dir, 'y')]);
+    expect(short.stderr).toMatch(/error\[E4006\]: .*model\.json: its weights manifest describes \d+ bytes of weights, more than .*state_dict\.safetensors holds \(200\)/);
     expect(existsSync(join(dir, 'y'))).toBe(false);
   });
 });
@@ -149,8 +154,8 @@ describe.skipIf(!torch)('the exported folder in PyTorch', () => {
     const losses = records.filter((r) => r.event === 'epoch').map((r) => r.loss!);
     expect(losses.length).toBe(4);
     expect(losses[3]!).toBeLessThan(losses[0]! - 0.01);
-    const hashes = [...run.stderr.matchAll(/^rank (\d) of 2: weights sha256 ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]);
-    expect(hashes.map((h) => h[0]).sort()).toEqual(['0', '1']);
+    const hashes = [...run.stderr.matchAll(/rank (\d) of 2: weights sha256 ([0-9a-f]{64})/g)].map((m) => [m[1], m[2]]);
+    expect(hashes.map((h) => h[0]).sort(), run.stderr).toEqual(['0', '1']);
     expect(hashes[0]![1]).toBe(hashes[1]![1]);
     const before = decodeSafetensors(readFileSync(join(out, 'state_dict.safetensors')), 'before');
     const after = decodeSafetensors(readFileSync(join(trained, 'state_dict.safetensors')), 'after');
@@ -197,4 +202,16 @@ describe.skipIf(!torch)('train.py on one process: a softmax head, CSV data, --va
     expect(bad.stderr).toContain("four.csv: labels 'd' are not the model's ('a', 'b', 'c')");
     expect(existsSync(join(dir, 't4'))).toBe(false);
   }, 120_000);
+
+  it('a compiled model (no vocabulary yet) exports with a note, and its train.py says what is missing', async () => {
+    const compiled = join(dir, 'compiled');
+    expect((await rnnc(['compile', spec, '-o', compiled])).code).toBe(0);
+    const pt = join(dir, 'p-compiled');
+    const r = await rnnc(['export', compiled, '--format', 'pytorch', '-o', pt]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${compiled} has no vocab.json (a compiled model has no vocabulary until it is trained): model.py runs on ids, but train.py needs one`);
+    const t = await runPython([join(pt, 'train.py'), '--data', data, '--out', join(dir, 't-compiled')], { cwd: dir });
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('has no vocab.json: the model was exported before rnnc trained it');
+  });
 });

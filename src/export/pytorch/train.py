@@ -189,6 +189,10 @@ def main():
         if rank == 0:
             print(json.dumps(record), flush=True)
 
+    if not os.path.exists(os.path.join(HERE, "vocab.json")):
+        fail(f"{HERE} has no vocab.json: the model was exported before rnnc trained it, so it has no vocabulary to read text with (train it with rnnc, even for one epoch, and export again)")
+    if not os.path.exists(args.weights):
+        fail(f"no weights file {args.weights}")
     tokenizer = exported.Tokenizer.from_files(os.path.join(HERE, "vocab.json"), os.path.join(HERE, "export.json"))
     labels = tokenizer.labels
     ids, y, skipped = encode(args.data, tokenizer, labels, args)
@@ -251,7 +255,10 @@ def main():
             break
 
     model.load_state_dict(best)
-    print(f"rank {rank} of {world}: weights sha256 {fingerprint(model.state_dict())}", file=sys.stderr, flush=True)
+    # One write of one line: the processes share standard error, and a line written in pieces
+    # could interleave with another process's.
+    sys.stderr.flush()
+    os.write(2, f"rank {rank} of {world}: weights sha256 {fingerprint(model.state_dict())}\n".encode())
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
         if os.path.abspath(args.out) != HERE:
