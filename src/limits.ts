@@ -1,7 +1,7 @@
 /**
  * The front end's limits, in one place. Each bounds memory, time or recursion depth for
- * hostile or accidental input, far above any real spec; exceeding one is a diagnostic, never a
- * crash. The README's "Limits" section lists them.
+ * hostile or accidental input, far above any real spec; exceeding one is a diagnostic (for a
+ * request to `rnnc serve`, an HTTP error), never a crash. The README's "Limits" section lists them.
  */
 
 /** Larger sources are refused before lexing. */
@@ -54,3 +54,15 @@ export const MAX_ENCODED_IDS = 2 ** 28;
 
 /** The longest `maxlen` (steps a text is cut or padded to): in a spec, a flag or a vocab.json. */
 export const MAX_MAXLEN = 100_000;
+
+/** The largest request body `rnnc serve` reads (1 MiB); a larger one is answered 413. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** The most texts in one `rnnc serve` request; more is answered 413. */
+export const MAX_REQUEST_TEXTS = 1000;
+
+/**
+ * The most `rnnc serve` requests waiting for (or running) a prediction, which run one at a time;
+ * one more is answered 503 with Retry-After, rather than held in memory indefinitely.
+ */
+export const MAX_WAITING_REQUESTS = 64;

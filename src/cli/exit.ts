@@ -17,8 +17,8 @@ export const EXIT_INTERRUPTED = 130;
 /**
  * Codes that mean "the environment, not the content": a file that cannot be read or written, a
  * model folder that is not one, a backend that cannot start, a download, a checkpoint that
- * belongs to another run. They exit 2; every other error (the spec, the data, the settings,
- * a limit) exits 1.
+ * belongs to another run, a port or address the server cannot listen on. They exit 2; every
+ * other error (the spec, the data, the settings, a limit) exits 1.
  */
 const ENVIRONMENT: readonly CodeName[] = [
   'CannotRead',
@@ -30,6 +30,7 @@ const ENVIRONMENT: readonly CodeName[] = [
   'BadArchive',
   'ChartsUnavailable',
   'PngConverter',
+  'CannotListen',
 ];
 const ENVIRONMENT_CODES = new Set<string>(ENVIRONMENT.map((n) => Codes[n].code));
 

@@ -123,6 +123,21 @@ export const COMMANDS: readonly Command[] = [
     run: async (io, a) => (await import('./commands/predict.js')).runPredict(io, a),
   },
   {
+    name: 'serve',
+    operands: 'a model folder (DIR)',
+    usage: 'rnnc serve DIR [--port N]',
+    summary: 'answer JSON predictions over HTTP on localhost (POST /predict, GET /health)',
+    options: [
+      { name: 'port', value: 'int', help: 'port to listen on (default 8080; 0 picks a free one, printed at start)' },
+      { name: 'host', value: 'string', help: 'address to listen on (default 127.0.0.1, this machine only; exposing it beyond, e.g. 0.0.0.0, is your choice)' },
+      ENGINE_OPTION,
+      ...RUNTIME_OPTIONS,
+    ],
+    min: 1,
+    max: 1,
+    run: async (io, a) => (await import('./commands/serve.js')).runServe(io, a),
+  },
+  {
     name: 'export',
     operands: 'a model folder (DIR)',
     formats: ['onnx', 'pytorch'],

@@ -80,6 +80,7 @@ export const Codes = {
   ChartsUnavailable: { code: 'E4012', severity: 'error', title: 'chart libraries unavailable' },
   PngConverter: { code: 'E4013', severity: 'error', title: 'cannot convert to PNG' },
   CannotExport: { code: 'E4014', severity: 'error', title: 'layer cannot be exported' },
+  CannotListen: { code: 'E4015', severity: 'error', title: 'cannot listen' },
 } as const satisfies Record<string, { code: string; severity: Severity; title: string }>;
 
 export type CodeName = keyof typeof Codes;

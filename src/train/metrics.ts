@@ -58,6 +58,25 @@ export function classProbability(probs: ArrayLike<number>, i: number, c: number,
   return probs[i * classes + c]!;
 }
 
+/** What `rnnc predict --format json` and `rnnc serve` say of one text. */
+export interface Prediction {
+  label: string;
+  /** The probability of `label`. */
+  probability: number;
+  /** Every label's probability, in the model's label order. */
+  probabilities: Record<string, number>;
+}
+
+/** The prediction for row `i` of `probs` (see {@link predictedClass}), with every class's probability. */
+export function predictionOf(probs: ArrayLike<number>, i: number, labels: readonly string[], head: HeadKind): Prediction {
+  const c = predictedClass(probs, i, head, labels.length);
+  return {
+    label: labels[c]!,
+    probability: classProbability(probs, i, c, head, labels.length),
+    probabilities: Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, head, labels.length)])),
+  };
+}
+
 /** Mean cross-entropy (binary for sigmoid heads, categorical for softmax) with Keras's clipping. */
 export function crossEntropy(probs: ArrayLike<number>, truth: ArrayLike<number>, head: HeadKind, classes: number): number {
   const n = truth.length;

@@ -13,6 +13,7 @@
  *   kernels → compile → train                  everything that loads TensorFlow.js
  *   report                                     `rnnc report`'s pages, from model folders' JSON
  *                                              (no TensorFlow; Vega only by dynamic import)
+ *   serve                                      `rnnc serve`'s HTTP side: handed a model, runs none
  *   cli (main.ts → commands/*)                 the only place that talks to a terminal
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -170,6 +171,17 @@ describe('import layering', () => {
     for (const start of starts) {
       expect([...reachable([start], false)].filter((m) => area(m) === 'report' || m.startsWith('npm:vega')), start).toEqual([]);
     }
+  });
+
+  it('the HTTP server is handed a model: it reaches no engine, TensorFlow.js, ONNX Runtime nor the CLI; only the CLI reaches it', () => {
+    const serve = FILES.map((f) => relative(SRC, f)).filter((f) => area(f) === 'serve');
+    expect(serve.length).toBeGreaterThan(0);
+    // Of the runtime it uses the metric conventions (what a prediction says) and nothing else.
+    const forbidden = [...reachable(serve, false)].filter(
+      (m) => isTf(m) || m === 'npm:onnxruntime-node' || ['compile', 'kernels', 'ort', 'export', 'artifacts', 'cli', 'lsp', 'report'].includes(area(m)) || (area(m) === 'train' && m !== 'train/metrics.ts'),
+    );
+    expect(forbidden).toEqual([]);
+    expect(violations((e) => area(e.to) === 'serve' && area(e.from) !== 'serve' && area(e.from) !== 'cli')).toEqual([]);
   });
 
   it('has no import cycles between modules', () => {

@@ -78,7 +78,7 @@ describe('exit codes', () => {
     for (const n of ['UnknownLayer', 'SchemaType', 'BadData', 'BadVectors', 'BadTrainValue', 'NotTrainable', 'ResourceLimit', 'FileTooLarge'] as const) {
       expect([n, exitCodeFor([d(n)])]).toEqual([n, EXIT_ERRORS]);
     }
-    for (const n of ['CannotRead', 'CannotWrite', 'BackendUnavailable', 'BadModelDir', 'ResumeMismatch', 'DownloadFailed', 'BadArchive', 'ChartsUnavailable', 'PngConverter'] as const) {
+    for (const n of ['CannotRead', 'CannotWrite', 'BackendUnavailable', 'BadModelDir', 'ResumeMismatch', 'DownloadFailed', 'BadArchive', 'ChartsUnavailable', 'PngConverter', 'CannotListen'] as const) {
       expect([n, exitCodeFor([d(n)])]).toEqual([n, EXIT_USAGE]);
     }
     // The first error decides; warnings before it do not.

@@ -1,4 +1,4 @@
-import { classProbability, predictedClass } from '../../train/metrics.js';
+import { predictionOf } from '../../train/metrics.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
 import { openPredictor } from '../engine.js';
 import { EXIT_OK } from '../exit.js';
@@ -31,14 +31,8 @@ export async function runPredict(io: Io, args: ParsedArgs): Promise<number> {
   const json = optString(args, 'format') === 'json';
   const out: string[] = [];
   texts.forEach((text, i) => {
-    const c = predictedClass(probs, i, trained.head, labels.length);
-    const p = classProbability(probs, i, c, trained.head, labels.length);
-    if (json) {
-      const all = Object.fromEntries(labels.map((l, k) => [l, classProbability(probs, i, k, trained.head, labels.length)]));
-      out.push(JSON.stringify({ text, label: labels[c], probability: p, probabilities: all }));
-    } else {
-      out.push(`${labels[c]}\tP(${labels[c]})=${p.toFixed(4)}\t${text}`);
-    }
+    const p = predictionOf(probs, i, labels, trained.head);
+    out.push(json ? JSON.stringify({ text, ...p }) : `${p.label}\tP(${p.label})=${p.probability.toFixed(4)}\t${text}`);
   });
   if (out.length > 0) io.out(`${out.join('\n')}\n`);
   return EXIT_OK;
