@@ -7,7 +7,8 @@
  *   probability, probabilities}, …]}`, one per text, in order: the records `rnnc predict --format
  *   json` prints for the same texts (train/metrics.ts `predictionOf`), without the text.
  * - `GET /health` (and `GET /`) → 200 the model's facts: labels, head, engine, the limits.
- * - Anything else is `{"error": {"code", "message"}}`: 400 bad JSON or a wrong shape, 404 an
+ * - Anything else is `{"error": {"code", "message"}}`: 400 bad JSON or a wrong shape, 403 a Host
+ *   not allowed (ServerOptions.allowedHosts), 404 an
  *   unknown path, 405 a wrong method (with `Allow`), 413 over the body or text limit, 415 a body
  *   not declared JSON, 500 a prediction that failed, 503 too many requests waiting.
  *
@@ -43,6 +44,30 @@ export interface ServerOptions {
   closeGraceMs?: number;
   /** Told of each prediction that failed (the client gets 500; the server keeps serving). */
   onError?: (error: unknown) => void;
+  /**
+   * The host names a request may be addressed to (its Host header, without the port); others are
+   * 403 `bad_host`. A server on a loopback address takes only loopback names: a web page whose
+   * own domain the attacker points at 127.0.0.1 ("DNS rebinding") then cannot reach it through
+   * the browser. Unset: any Host.
+   */
+  allowedHosts?: readonly string[];
+}
+
+/** Host names that always mean this machine, for a server on a loopback address. */
+export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Whether a listening address is this machine's loopback (`localhost`, 127.x.x.x, ::1). */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** The host name of a Host header, lower-cased, without its port (`[::1]:8080` → `[::1]`). */
+export function hostName(header: string | undefined): string {
+  const h = (header ?? '').trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
 }
 
 export interface PredictionServer {
@@ -156,7 +181,13 @@ export function createPredictionServer(model: ServedModel, options: ServerOption
     reply(res, 200, { predictions: texts.value.map((_, i) => predictionOf(probs, i, model.labels, model.head)) });
   }
 
+  const allowedHosts = options.allowedHosts ? new Set(options.allowedHosts.map((h) => h.toLowerCase())) : undefined;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (allowedHosts && !allowedHosts.has(hostName(req.headers.host))) {
+      const message = `requests to this server must be addressed to ${[...allowedHosts].join(', ')}, not ${JSON.stringify((req.headers.host ?? '').slice(0, 80))}`;
+      return refusal(res, { status: 403, code: 'bad_host', message }, false);
+    }
     const path = (req.url ?? '/').split('?')[0]!;
     const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (!route) {

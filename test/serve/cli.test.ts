@@ -60,8 +60,10 @@ describe('rnnc serve', () => {
       const replies = await Promise.all([post(url, { texts }), post(url, { texts: many }), post(url, { texts }), post(url, { text: texts[0] }), post(url, { texts: many })]);
       const bad = await post(url, '{"texts": [1]}', { raw: true });
       const port = new URL(url).port;
+      // On 127.0.0.1 (the default) it answers only requests addressed to this machine's names.
+      const rebound = await post(url, { texts }, { headers: { host: `attacker.example:${port}` } });
       const taken = await rnnc(['serve', model, '--port', port]);
-      return { health, replies, bad, taken, port };
+      return { health, replies, bad, rebound, taken, port };
     });
     expect(run.stderr).not.toMatch(internal);
     expect(run.code, run.stderr).toBe(0);
@@ -69,7 +71,8 @@ describe('rnnc serve', () => {
     expect(lines[0]).toMatch(/^backend: /);
     expect(lines[1]).toMatch(/^rnnc serve: listening on http:\/\/127\.0\.0\.1:\d+ \(POST \/predict, GET \/health\); Ctrl-C stops$/);
     expect(lines[2]).toBe('rnnc serve: SIGTERM: finishing the requests in progress, then stopping');
-    const { health, replies, bad, taken, port } = result!;
+    const { health, replies, bad, rebound, taken, port } = result!;
+    expect([rebound.status, rebound.json.error.code]).toEqual([403, 'bad_host']);
     expect(health.json).toMatchObject({ status: 'ok', engine: 'tfjs', head: 'sigmoid', labels: ['0', '1'] });
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(replies[0].json.predictions).toEqual(expectedFew);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fail } from '../../src/diagnostics/error.js';
 import { listen } from '../../src/serve/listen.js';
 import { MAX_REQUEST_BYTES, MAX_REQUEST_TEXTS, MAX_WAITING_REQUESTS } from '../../src/limits.js';
-import { createPredictionServer, type PredictionServer, type ServedModel, type ServerOptions } from '../../src/serve/server.js';
+import { createPredictionServer, hostName, isLoopback, LOOPBACK_NAMES, type PredictionServer, type ServedModel, type ServerOptions } from '../../src/serve/server.js';
 import { predictionOf } from '../../src/train/metrics.js';
 import { ask, post } from './client.js';
 
@@ -310,3 +310,25 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('the Host a request is addressed to', () => {
+  it('with allowedHosts, a request for another name is 403 bad_host (a page on a rebound domain cannot reach a local server); its own names pass', async () => {
+    const model = fake();
+    const { url } = await start(model, { allowedHosts: [...LOOPBACK_NAMES] });
+    const port = new URL(url).port;
+    const evil = await post(url, { texts: ['a'] }, { headers: { host: `evil.example:${port}` } });
+    expect([evil.status, evil.json]).toEqual([403, { error: { code: 'bad_host', message: `requests to this server must be addressed to localhost, 127.0.0.1, [::1], not "evil.example:${port}"` } }]);
+    expect(model.calls).toEqual([]);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
+      expect((await post(url, { texts: ['a'] }, { headers: { host } })).status, host).toBe(200);
+    }
+    // Without the option (a server the user chose to expose), any Host is answered.
+    const open = await start(fake());
+    expect((await post(open.url, { texts: ['a'] }, { headers: { host: 'evil.example' } })).status).toBe(200);
+  });
+
+  it('reads host names from Host headers and tells loopback addresses', () => {
+    expect(['localhost:8080', '127.0.0.1', '[::1]:80', 'Example.COM:1', '', '[::1'].map((h) => hostName(h))).toEqual(['localhost', '127.0.0.1', '[::1]', 'example.com', '', '']);
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '0.0.0.0', '192.168.1.2', '::', 'example.com'].map(isLoopback)).toEqual([true, true, true, true, true, false, false, false, false]);
+  });
+});

@@ -1,6 +1,6 @@
 import { RnncError } from '../../diagnostics/error.js';
 import { listen } from '../../serve/listen.js';
-import { createPredictionServer } from '../../serve/server.js';
+import { createPredictionServer, isLoopback, LOOPBACK_NAMES } from '../../serve/server.js';
 import { optString, UsageError, type ParsedArgs } from '../args.js';
 import { engineFromArgs, openPredictor } from '../engine.js';
 import { EXIT_INTERRUPTED, EXIT_OK } from '../exit.js';
@@ -62,6 +62,8 @@ export async function runServe(io: Io, args: ParsedArgs): Promise<number> {
     { labels: predictor.vocab.labels, head: predictor.head, probabilities: (texts) => predictor.probabilities(texts) },
     {
       facts: { engine, runtime: predictor.lines },
+      // On a loopback address only this machine's names: see ServerOptions.allowedHosts.
+      ...(isLoopback(host) ? { allowedHosts: [...LOOPBACK_NAMES, host.includes(':') && !host.startsWith('[') ? `[${host}]` : host] } : {}),
       onError: (e) =>
         io.err(
           e instanceof RnncError
