@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fail, reasonOf, RnncError } from '../diagnostics/error.js';
 
 /**
  * Writes a file through a temporary file in the same folder and a rename, so a crash never
@@ -34,26 +35,36 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
  * existing `dir` is replaced only when `replaceable(entries)` says its files are ones this
  * writer made (or it is empty); otherwise nothing is touched and the error says why. The old
  * folder is renamed aside before the new one takes its place and removed after, so at every
- * moment one complete folder exists (under `dir` or, for an instant, beside it).
+ * moment one complete folder exists (under `dir` or, for an instant, beside it). Every failure
+ * is CannotWrite (E4002) with `help`.
  */
-export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>, replaceable: (entries: string[]) => boolean): void {
+export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>, replaceable: (entries: string[]) => boolean, help: string): void {
   const target = resolve(dir);
+  const cannot = (why: string, cause?: unknown) => fail('CannotWrite', `cannot write ${dir}: ${why}`, { file: dir, help, ...(cause !== undefined ? { cause } : {}) });
   let entries: string[] | undefined;
   try {
-    if (!statSync(target).isDirectory()) throw new FolderInTheWay(`${dir} exists and is not a folder`);
+    if (!statSync(target).isDirectory()) throw cannot('it exists and is not a folder');
     entries = readdirSync(target);
   } catch (e) {
-    if (e instanceof FolderInTheWay) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (e instanceof RnncError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw cannot(reasonOf(e), e);
   }
-  if (entries && entries.length > 0 && !replaceable(entries)) throw new FolderInTheWay(`${dir} is a folder with other files; refusing to replace it`);
+  if (entries && entries.length > 0 && !replaceable(entries)) throw cannot('it is a folder with other files; refusing to replace it');
+  try {
+    replaceFolder(target, files, entries !== undefined);
+  } catch (e) {
+    throw cannot(reasonOf(e), e);
+  }
+}
+
+function replaceFolder(target: string, files: ReadonlyMap<string, string | Uint8Array>, exists: boolean): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   try {
     mkdirSync(tmp);
     for (const [name, content] of files) writeFileSync(join(tmp, name), content, typeof content === 'string' ? 'utf8' : undefined);
-    if (entries) {
+    if (exists) {
       const old = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.old`);
       renameSync(target, old);
       renameSync(tmp, target);
@@ -66,6 +77,3 @@ export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string
     throw e;
   }
 }
-
-/** `writeFolderAtomic`'s refusal: the folder is something it must not replace. */
-export class FolderInTheWay extends Error {}

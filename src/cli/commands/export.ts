@@ -2,8 +2,8 @@ import { realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ModelFolder } from '../../artifacts/model-folder.js';
 import { VOCAB_JSON } from '../../artifacts/layout.js';
-import { fail, reasonOf } from '../../diagnostics/error.js';
-import { FolderInTheWay, writeFolderAtomic } from '../../util/write-atomic.js';
+import { fail } from '../../diagnostics/error.js';
+import { writeFolderAtomic } from '../../util/write-atomic.js';
 import { exportOnnx, INPUT, OPSET, OUTPUT } from '../../export/onnx.js';
 import { RNNC_VERSION } from '../../train/checkpoint.js';
 import { formatCount } from '../../util/numbers.js';
@@ -58,13 +58,8 @@ async function exportToPytorch(io: Io, folder: ModelFolder, dir: string, out: st
   if (parent === folder.path || self === folder.path || (parent !== '' && parent.startsWith(`${folder.path}${sep}`))) throw insideFolder(folder, dir, out);
   const { exportPytorch, EXPORT_JSON, WEIGHTS_FILE } = await import('../../export/pytorch/export.js');
   const model = await exportPytorch(folder, RNNC_VERSION);
-  try {
-    // A folder this command wrote before (it has export.json and the weights) is replaced whole.
-    writeFolderAtomic(out, model.files, (entries) => entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE));
-  } catch (e) {
-    if (e instanceof FolderInTheWay) throw fail('CannotWrite', `cannot write ${out}: ${e.message.replace(`${out} `, 'it ')}`, { file: out, help: 'give a new folder, or one an earlier `rnnc export --format pytorch` wrote' });
-    throw fail('CannotWrite', `cannot write ${out}: ${reasonOf(e)}`, { file: out, cause: e });
-  }
+  // A folder this command wrote before (it has export.json and the weights) is replaced whole.
+  writeFolderAtomic(out, model.files, (entries) => entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE), 'give a new folder, or one an earlier `rnnc export --format pytorch` wrote');
   io.err(`wrote ${out}/: model.py (the nn.Module), ${WEIGHTS_FILE}, train.py (torchrun / DDP), README.md\n`);
   for (const l of model.layers) io.err(`  ${l.name}: ${l.torch}\n`);
   if (!model.hasVocab) io.err(`note: ${dir} has no vocab.json (a compiled model has no vocabulary until it is trained): model.py runs on ids, but train.py needs one\n`);
