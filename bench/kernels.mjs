@@ -5,14 +5,21 @@
 //
 // Rows: tfjs's stock recurrent layers (with rnnc's fixes to wasm kernels; for the LSTM also as
 // shipped, without them), rnnc's fused kernels on 1 and 2 threads, PyTorch at the faster of
-// 1 and 2 threads when /usr/bin/python3 has torch, and ONNX Runtime (predict only) on the graph
+// 1 and 2 threads when /usr/bin/python3 has torch (hand-written, and the module
+// `rnnc export --format pytorch` writes), and ONNX Runtime (predict only) on the graph
 // `rnnc export` writes, at the faster of 1 and 2 threads, when onnxruntime-node is installed. The
 // machine is shared and noisy, so the fused, PyTorch and ONNX Runtime rows alternate in rounds
 // and each keeps its best round.
 // Then the physical limit: the matrix-product FLOPs of a step against the kernels' measured
 // matrix-product rate.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { manifestEntries, parseModelJson } from '../dist/artifacts/weights.js';
+import { modelFiles } from '../dist/compile/save.js';
+import { buildPytorch } from '../dist/export/pytorch/export.js';
 import { loadTf } from '../dist/compile/backend.js';
 import { buildModel } from '../dist/compile/layers.js';
 import { check } from '../dist/index.js';
@@ -83,6 +90,24 @@ function torchRun(cell, threads) {
   }
 }
 
+/** The model as `rnnc export --format pytorch` writes it, in a temporary folder. */
+async function exportPytorchModel(model) {
+  const files = await modelFiles(model);
+  const json = parseModelJson(files['model.json'], 'model.json');
+  const out = buildPytorch({ json, entries: manifestEntries(json), bytes: files['weights.bin'], file: 'model.json', source: 'bench', rnncVersion: 'bench' });
+  const dir = mkdtempSync(join(tmpdir(), 'rnnc-bench-pytorch-'));
+  for (const [name, content] of out.files) writeFileSync(join(dir, name), content);
+  return dir;
+}
+function torchExportRun(dir, threads) {
+  const r = spawnSync('/usr/bin/python3', [`${here}torch_export_bench.py`, dir, String(threads), '2'], { encoding: 'utf8' });
+  try {
+    return JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '');
+  } catch {
+    throw new Error(`PyTorch export bench failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`}`);
+  }
+}
+
 const ort = await loadOrt();
 const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1)).padStart(9);
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`.padStart(9);
@@ -108,6 +133,8 @@ for (const m of MODELS) {
   const exported = ort ? await exportModel(fused[2]) : null;
   const sessions = exported ? { 1: await session(ort, exported.bytes, 1), 2: await session(ort, exported.bytes, 2) } : null;
   let onnx;
+  const torchDir = hasTorch ? await exportPytorchModel(fused[2]) : null;
+  let torchExported;
   for (let r = 0; r < ROUNDS; r++) {
     f1 = best(f1, await measure(fused[1], 4, 8));
     f2 = best(f2, await measure(fused[2], 4, 8));
@@ -116,6 +143,7 @@ for (const m of MODELS) {
         const t = torchRun(m.torch, threads);
         torchInfo ??= t;
         torch = best(torch, t);
+        torchExported = best(torchExported, torchExportRun(torchDir, threads));
       }
     }
     if (sessions) {
@@ -131,6 +159,9 @@ for (const m of MODELS) {
   if (hasTorch) {
     row(`PyTorch ${torchInfo.version.replace(/a0$/, '')} + ${torchInfo.blas}, faster of 1 and 2 threads`, torch);
     console.log(`  ${'rnnc fused / PyTorch'.padEnd(56)} ${ratio(fusedBest.train, torch.train)} ${ratio(fusedBest.predict, torch.predict)}`);
+    row('PyTorch on the exported module (masking), faster of 1, 2', torchExported);
+    console.log(`  ${'exported module / hand-written PyTorch'.padEnd(56)} ${ratio(torchExported.train, torch.train)} ${ratio(torchExported.predict, torch.predict)}`);
+    rmSync(torchDir, { recursive: true, force: true });
   }
   if (onnx) {
     row(`ONNX Runtime ${ort.env.versions.node} (CPU), faster of 1 and 2 threads`, onnx);

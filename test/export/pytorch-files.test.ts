@@ -104,7 +104,7 @@ describe('the state_dict', () => {
     expect(Array.from(w.data)).toEqual([...rowOf(2), ...rowOf(3), ...rowOf(0), ...rowOf(1), ...rowOf(4), ...rowOf(5)]);
     expect(Array.from(sd.get('bidirectional.rnn.bias_ih_l0')!.data)).toEqual([302, 303, 300, 301, 304, 305]);
     expect(Array.from(sd.get('bidirectional.rnn.bias_hh_l0')!.data)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(sd.get('bidirectional.rnn.weight_hh_l0_reverse')!.shape).toEqual([6, 2]);
+    expect(sd.get('bidirectional.rnn_reverse.weight_hh_l0')!.shape).toEqual([6, 2]);
     expect(Array.from(sd.get('dense.linear.weight')!.data)).toEqual([700, 701, 702, 703]);
     expect(sd.has('dropout.weight')).toBe(false);
   });

@@ -24,7 +24,6 @@ from collections import OrderedDict
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 # Where a layer is exactly what nn.LSTM or nn.RNN computes (LSTM with sigmoid gates and tanh, a
 # SimpleRNN with tanh or relu), it runs on them: cuDNN on a GPU, one fused kernel on a CPU.
@@ -73,25 +72,41 @@ GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
 
 class StepWeights(nn.Module):
-    """The parameters of a recurrent layer the step loop runs, named and shaped as nn.LSTM's,
-    nn.GRU's and nn.RNN's are (weight_ih_l0 [gates × units, input], …, `_reverse` for the
-    backward direction), gates in PyTorch's order: LSTM i, f, g, o; GRU r, z, n."""
+    """The parameters of one direction of a recurrent layer that the step loop runs, named and
+    shaped as nn.LSTM's, nn.GRU's and nn.RNN's are (weight_ih_l0 [gates × units, input],
+    weight_hh_l0 [gates × units, units], bias_ih_l0, bias_hh_l0), gates in PyTorch's order:
+    LSTM i, f, g, o; GRU r, z, n."""
 
-    def __init__(self, gates, input_size, units, bidirectional, bias):
+    def __init__(self, gates, input_size, units, bias):
         super().__init__()
-        for suffix in ["", "_reverse"] if bidirectional else [""]:
-            self.register_parameter("weight_ih_l0" + suffix, nn.Parameter(torch.zeros(gates * units, input_size)))
-            self.register_parameter("weight_hh_l0" + suffix, nn.Parameter(torch.zeros(gates * units, units)))
-            if bias:
-                self.register_parameter("bias_ih_l0" + suffix, nn.Parameter(torch.zeros(gates * units)))
-                self.register_parameter("bias_hh_l0" + suffix, nn.Parameter(torch.zeros(gates * units)))
+        self.weight_ih_l0 = nn.Parameter(torch.zeros(gates * units, input_size))
+        self.weight_hh_l0 = nn.Parameter(torch.zeros(gates * units, units))
+        if bias:
+            self.bias_ih_l0 = nn.Parameter(torch.zeros(gates * units))
+            self.bias_hh_l0 = nn.Parameter(torch.zeros(gates * units))
+
+
+def direction_module(cell, input_size, units, activation, recurrent_activation, bias):
+    """One direction: nn.LSTM or nn.RNN where they compute Keras's cell, StepWeights otherwise."""
+    if cell == "lstm" and activation == "tanh" and recurrent_activation == "sigmoid":
+        return nn.LSTM(input_size, units, batch_first=True, bias=bias)
+    if cell == "simple_rnn" and activation in ("tanh", "relu"):
+        return nn.RNN(input_size, units, nonlinearity=activation, batch_first=True, bias=bias)
+    return StepWeights(GATES[cell], input_size, units, bias)
 
 
 class Recurrent(nn.Module):
-    """A SimpleRNN, LSTM or GRU layer, one direction or both (`bi`), returning its whole sequence
-    of states or the last one. The GRU is Keras's (reset gate applied before the recurrent
-    product, `reset_after=False`, the one TensorFlow.js builds), which nn.GRU does not compute,
-    so it always runs on the step loop; its weights still have nn.GRU's names and layout."""
+    """A SimpleRNN, LSTM or GRU layer, one direction (`rnn`) or both (`bi`: `rnn` and
+    `rnn_reverse`), returning its whole sequence of states or the last one.
+
+    Each direction runs forward in time over each row's real steps: the backward direction reads
+    every row reversed within its length, so neither reads padding before a real step and no
+    packing is needed (packed sequences are ten times slower to train on a CPU). Steps past a
+    row's length produce values no later layer reads; a row of padding only gives zeros.
+
+    The GRU is Keras's (reset gate applied before the recurrent product, `reset_after=False`, the
+    one TensorFlow.js builds), which nn.GRU does not compute, so it always runs on the step loop;
+    its weights still have nn.GRU's names and layout."""
 
     def __init__(self, cell, input_size, units, bidirectional=False, merge="concat", return_sequences=False,
                  activation="tanh", recurrent_activation="sigmoid", bias=True, dropout=0.0,
@@ -101,98 +116,84 @@ class Recurrent(nn.Module):
         self.return_sequences = return_sequences
         self.activation_name, self.recurrent_activation_name = activation, recurrent_activation
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
-        if cell == "lstm" and activation == "tanh" and recurrent_activation == "sigmoid":
-            self.rnn = nn.LSTM(input_size, units, batch_first=True, bidirectional=bidirectional, bias=bias)
-        elif cell == "simple_rnn" and activation in ("tanh", "relu"):
-            self.rnn = nn.RNN(input_size, units, nonlinearity=activation, batch_first=True,
-                              bidirectional=bidirectional, bias=bias)
-        else:
-            self.rnn = StepWeights(GATES[cell], input_size, units, bidirectional, bias)
+        args = (cell, input_size, units, activation, recurrent_activation, bias)
+        self.rnn = direction_module(*args)
+        if bidirectional:
+            self.rnn_reverse = direction_module(*args)
         for p in self.parameters():
             p.requires_grad_(trainable)
 
     def forward(self, x, lengths):
-        native = NATIVE_RECURRENT and not isinstance(self.rnn, StepWeights) and not (
-            self.training and self.recurrent_dropout > 0)
-        if self.training and self.dropout > 0 and native:
-            # One input mask per sequence, the same at every step, as Keras draws it (Keras draws
-            # one per gate and direction; nn.LSTM takes one input for all of them).
-            x = x * F.dropout(x.new_ones(x.shape[0], 1, x.shape[2]), self.dropout, True)
-        if native:
-            seq, last = self._native(x, lengths)
-        else:
-            outs = [self._loop(x, lengths, suffix) for suffix in (["", "_reverse"] if self.bidirectional else [""])]
-            seq = [o[0] for o in outs] if self.return_sequences else None
-            last = [o[1] for o in outs]
-        if self.return_sequences:
-            return self._merge(seq)
-        return self._merge(last)
-
-    def _native(self, x, lengths):
+        batch, time = x.shape[0], x.shape[1]
+        steps = torch.arange(time, device=x.device)
         if lengths is None:
-            out, state = self.rnn(x)
+            order = steps.flip(0)[None, :].expand(batch, time)
+            last = torch.full((batch,), time - 1, device=x.device)
         else:
-            packed = pack_padded_sequence(x, lengths.clamp(min=1).cpu(), batch_first=True, enforce_sorted=False)
-            out, state = self.rnn(packed)
-            out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        h = state[0] if isinstance(state, tuple) else state  # [directions, batch, units]
-        if lengths is not None:
-            # A row of padding only: Keras's states never leave zero (packing needs a step).
-            empty = (lengths == 0).to(x.device)
-            h = h.masked_fill(empty[None, :, None], 0.0)
-            out = out.masked_fill(empty[:, None, None], 0.0)
-        directions = 2 if self.bidirectional else 1
-        return list(out.split(self.units, dim=2)), [h[d] for d in range(directions)]
+            lengths = lengths.to(x.device)
+            # Row b reversed within its length: step t reads step L-1-t, padding stays put.
+            order = torch.where(steps[None, :] < lengths[:, None], lengths[:, None] - 1 - steps[None, :], steps[None, :])
+            last = (lengths - 1).clamp(min=0)
+        seqs, finals = [], []
+        for module, reverse in [(self.rnn, False)] + ([(self.rnn_reverse, True)] if self.bidirectional else []):
+            xs = x.gather(1, order[:, :, None].expand(-1, -1, x.shape[2])) if reverse else x
+            seq = self._direction(module, xs)
+            final = seq.gather(1, last[:, None, None].expand(-1, 1, self.units))[:, 0]
+            if lengths is not None:
+                final = final.masked_fill((lengths == 0)[:, None], 0.0)
+            if reverse:
+                seq = seq.gather(1, order[:, :, None].expand(-1, -1, self.units))
+            seqs.append(seq)
+            finals.append(final)
+        return self._merge(seqs if self.return_sequences else finals)
 
-    def _loop(self, x, lengths, suffix):
-        """One direction, step by step, with Keras's masking: a step past a row's length leaves its
-        states as they are and outputs the carried state."""
-        w_ih = getattr(self.rnn, "weight_ih_l0" + suffix)
-        w_hh = getattr(self.rnn, "weight_hh_l0" + suffix)
-        b_ih = getattr(self.rnn, "bias_ih_l0" + suffix, None)
-        b_hh = getattr(self.rnn, "bias_hh_l0" + suffix, None)
+    def _direction(self, module, x):
+        """The states after every step, [batch, time, units], of one direction run forward."""
+        if self.training and self.dropout > 0:
+            # One input mask per sequence, the same at every step, as Keras draws it (Keras draws
+            # one per gate, too).
+            x = x * F.dropout(x.new_ones(x.shape[0], 1, x.shape[2]), self.dropout, True)
+        native = NATIVE_RECURRENT and not isinstance(module, StepWeights) and not (self.training and self.recurrent_dropout > 0)
+        if native:
+            return module(x)[0]
+        return self._loop(module, x)
+
+    def _loop(self, w, x):
+        """One direction step by step with Keras's equations (the weights are in PyTorch's layout)."""
         act = activation(self.activation_name)
         gate = activation(self.recurrent_activation_name)
-        batch, time, _ = x.shape
+        b_ih, b_hh = getattr(w, "bias_ih_l0", None), getattr(w, "bias_hh_l0", None)
+        batch = x.shape[0]
         u = self.units
-        if self.training and self.dropout > 0:
-            x = x * F.dropout(x.new_ones(batch, 1, x.shape[2]), self.dropout, True)
         h_mask = None
         if self.training and self.recurrent_dropout > 0:
             h_mask = F.dropout(x.new_ones(batch, u), self.recurrent_dropout, True)
-        xp = F.linear(x, w_ih, b_ih)  # every step's input projection in one product
+        # Every step's input projection in one product, then split once: indexing one step at a
+        # time would make backward build and sum a gradient the size of all steps for each step.
+        xp = F.linear(x, w.weight_ih_l0, b_ih).unbind(1)
+        w_hh = w.weight_hh_l0
+        if self.cell == "gru":
+            w_hz, w_hn = w_hh[: 2 * u], w_hh[2 * u:]
+            b_hz, b_hn = (None, None) if b_hh is None else (b_hh[: 2 * u], b_hh[2 * u:])
         h = x.new_zeros(batch, u)
         c = x.new_zeros(batch, u)
-        real = None if lengths is None else torch.arange(time, device=x.device)[None, :] < lengths.to(x.device)[:, None]
-        outs = [None] * time
-        for t in (range(time - 1, -1, -1) if suffix else range(time)):
+        outs = []
+        for g in xp:
             hr = h if h_mask is None else h * h_mask
-            g = xp[:, t]
             if self.cell == "lstm":
-                hp = F.linear(hr, w_hh, b_hh)
-                i, f, cc, o = (g + hp).split(u, dim=1)
-                c_new = gate(f) * c + gate(i) * act(cc)
-                h_new = gate(o) * act(c_new)
+                i, f, cc, o = (g + F.linear(hr, w_hh, b_hh)).split(u, dim=1)
+                c = gate(f) * c + gate(i) * act(cc)
+                h = gate(o) * act(c)
             elif self.cell == "gru":
-                hp = F.linear(hr, w_hh[: 2 * u], None if b_hh is None else b_hh[: 2 * u])
-                r, z = (g[:, : 2 * u] + hp).split(u, dim=1)
-                r, z = gate(r), gate(z)
-                n = F.linear(r * hr, w_hh[2 * u:], None if b_hh is None else b_hh[2 * u:])
-                n = act(g[:, 2 * u:] + n)
-                h_new = z * h + (1 - z) * n
+                gr, gz, gn = g.split(u, dim=1)
+                hr_, hz_ = F.linear(hr, w_hz, b_hz).split(u, dim=1)
+                r, z = gate(gr + hr_), gate(gz + hz_)
+                n = act(gn + F.linear(r * hr, w_hn, b_hn))
+                h = z * h + (1 - z) * n
             else:
-                h_new = act(g + F.linear(hr, w_hh, b_hh))
-            if real is None:
-                h = h_new
-                if self.cell == "lstm":
-                    c = c_new
-            else:
-                keep = real[:, t: t + 1]
-                h = torch.where(keep, h_new, h)
-                if self.cell == "lstm":
-                    c = torch.where(keep, c_new, c)
-            outs[t] = h
-        return torch.stack(outs, dim=1), h
+                h = act(g + F.linear(hr, w_hh, b_hh))
+            outs.append(h)
+        return torch.stack(outs, dim=1)
 
     def _merge(self, parts):
         if len(parts) == 1:

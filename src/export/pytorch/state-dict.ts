@@ -10,11 +10,15 @@ import type { NamedTensor } from '../safetensors.js';
  *
  * - Embedding `embeddings [vocab, dim]` → `<layer>.weight`, as is.
  * - A recurrent layer → `<layer>.rnn.weight_ih_l0 [gates × units, input]`, `weight_hh_l0
- *   [gates × units, units]`, `bias_ih_l0` (Keras's bias) and `bias_hh_l0` (zeros), with
- *   `_reverse` for `bi`'s backward direction: nn.LSTM's names and layout. Gates in PyTorch's
- *   order: LSTM i, f, g, o (Keras's i, f, c, o), GRU r, z, n (Keras's z, r, h).
+ *   [gates × units, units]`, `bias_ih_l0` (Keras's bias) and `bias_hh_l0` (zeros), and the same
+ *   under `<layer>.rnn_reverse.` for `bi`'s backward direction: each direction is a
+ *   one-directional nn.LSTM / nn.RNN (names and layout). Gates in PyTorch's order: LSTM
+ *   i, f, g, o (Keras's i, f, c, o), GRU r, z, n (Keras's z, r, h).
  * - Dense `kernel [in, units]` → `<layer>.linear.weight [units, in]`, `bias` → `.linear.bias`.
  */
+
+/** The submodule of each direction of a recurrent layer (model_base.py's Recurrent). */
+const DIRECTIONS = ['rnn', 'rnn_reverse'] as const;
 
 /** PyTorch's gate order per cell, as indices into Keras's. Its own inverse for each cell. */
 const TORCH_GATES: Record<CellKind, readonly number[]> = { simple_rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };
@@ -67,14 +71,14 @@ export function torchStateDict(layers: readonly ExportLayer[]): NamedTensor[] {
         const order = TORCH_GATES[l.cell];
         const gu = GATES[l.cell] * l.units;
         l.directions.forEach((d, k) => {
-          const s = k === 1 ? '_reverse' : '';
+          const m = `${a}.${DIRECTIONS[k]}`;
           const wih = new Float32Array(gu * l.inputSize);
           const whh = new Float32Array(gu * l.units);
           transposeGates(order, l.units, l.inputSize, d.kernel, wih);
           transposeGates(order, l.units, l.units, d.recurrent, whh);
-          out.push({ name: `${a}.rnn.weight_ih_l0${s}`, shape: [gu, l.inputSize], data: wih }, { name: `${a}.rnn.weight_hh_l0${s}`, shape: [gu, l.units], data: whh });
+          out.push({ name: `${m}.weight_ih_l0`, shape: [gu, l.inputSize], data: wih }, { name: `${m}.weight_hh_l0`, shape: [gu, l.units], data: whh });
           if (d.bias) {
-            out.push({ name: `${a}.rnn.bias_ih_l0${s}`, shape: [gu], data: permuteBias(order, l.units, d.bias) }, { name: `${a}.rnn.bias_hh_l0${s}`, shape: [gu], data: new Float32Array(gu) });
+            out.push({ name: `${m}.bias_ih_l0`, shape: [gu], data: permuteBias(order, l.units, d.bias) }, { name: `${m}.bias_hh_l0`, shape: [gu], data: new Float32Array(gu) });
           }
         });
         break;
@@ -124,12 +128,12 @@ export function loadStateDict(layers: readonly ExportLayer[], tensors: ReadonlyM
           return out;
         };
         l.directions.forEach((d, k) => {
-          const s = k === 1 ? '_reverse' : '';
-          writes.push([d.kernel, back(take(`${a}.rnn.weight_ih_l0${s}`, [gu, l.inputSize]), l.inputSize)]);
-          writes.push([d.recurrent, back(take(`${a}.rnn.weight_hh_l0${s}`, [gu, l.units]), l.units)]);
+          const m = `${a}.${DIRECTIONS[k]}`;
+          writes.push([d.kernel, back(take(`${m}.weight_ih_l0`, [gu, l.inputSize]), l.inputSize)]);
+          writes.push([d.recurrent, back(take(`${m}.weight_hh_l0`, [gu, l.units]), l.units)]);
           if (d.bias) {
-            const ih = take(`${a}.rnn.bias_ih_l0${s}`, [gu]);
-            const hh = take(`${a}.rnn.bias_hh_l0${s}`, [gu]);
+            const ih = take(`${m}.bias_ih_l0`, [gu]);
+            const hh = take(`${m}.bias_hh_l0`, [gu]);
             writes.push([d.bias, permuteBias(order, l.units, Float32Array.from(ih, (v, j) => v + hh[j]!))]);
           }
         });
