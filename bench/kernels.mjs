@@ -100,7 +100,7 @@ async function exportPytorchModel(model) {
   return dir;
 }
 function torchExportRun(dir, threads) {
-  const r = spawnSync('/usr/bin/python3', [`${here}torch_export_bench.py`, dir, String(threads), '2'], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [`${here}torch_bench.py`, 'exported', String(threads), '2', dir], { encoding: 'utf8' });
   try {
     return JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '');
   } catch {
