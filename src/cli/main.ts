@@ -141,8 +141,8 @@ export const COMMANDS: readonly Command[] = [
     name: 'export',
     operands: 'a model folder (DIR)',
     formats: ['onnx', 'pytorch'],
-    usage: 'rnnc export DIR -o FILE.onnx | --format pytorch -o OUTDIR',
-    summary: 'write a trained model as an ONNX file (vocab.json beside it), or as a PyTorch module, weights and train.py',
+    usage: 'rnnc export DIR -o OUT',
+    summary: 'write a model for ONNX Runtime (OUT.onnx, vocab.json beside it) or, with --format pytorch, a PyTorch folder',
     options: [
       { name: 'format', value: 'string', help: 'onnx (the default) or pytorch' },
       { name: 'out', short: 'o', value: 'string', help: 'the file to write (onnx, e.g. model.onnx) or the folder (pytorch)' },
