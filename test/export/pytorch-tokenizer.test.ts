@@ -39,7 +39,9 @@ const PATTERNS: [string, boolean][] = [
   ['[^]', false],
   ['\\p{Lu}\\p{Ll}*|\\P{L}', false],
   ['\\p{Script=Greek}+|\\p{sc=Han}+|[\\p{Emoji_Presentation}]', false],
-  ['(?<w>\\p{L})\\k<w>+|\\p{L}', true],
+  ['(?<w>\\p{L})(?<=[a-z]{2}|\\d\\d)|\\p{L}', true],
+  ['[a-z]*|\\d', true],
+  ['\\b|\\w', false],
   ['\\u{1F600}|[\\u0041-\\u005A]+|\\s|x$', false],
   ['[^\\s\\p{P}]+|\\p{P}', true],
   ['(?<=\\s)\\S+', true],
@@ -51,6 +53,11 @@ describe('token patterns in Python', () => {
     for (const [pattern, what] of [
       ['\\cA', 'the escape `\\c`'],
       ['(?i:a)', 'the group `(?i:`'],
+      ['(?<=\\s+)\\w+', 'a look-behind that can match texts of different lengths'],
+      ['(?<=^|\\s)\\w+', 'a look-behind that can match texts of different lengths'],
+      ['(?<a$>x)', 'the group name `a$`'],
+      ['(?:(a)|b)\\1c', 'a back-reference'],
+      ['(?<w>a)\\k<w>', 'a back-reference'],
     ] as const) {
       let err: unknown;
       try {
@@ -67,7 +74,8 @@ describe('token patterns in Python', () => {
     expect(pythonPattern('[a-c]x')).toBe('[a-c]x');
     expect(pythonPattern('[^\\u0000-\\u{10FFFF}]')).toBe('(?!)');
     expect(pythonPattern('a$')).toBe('a\\Z');
-    expect(pythonPattern('(?<w>a)\\k<w>')).toBe('(?P<w>a)(?P=w)');
+    expect(pythonPattern('(?<w>a)b')).toBe('(?P<w>a)b');
+    expect(pythonPattern('(?<=ab|cd)x{2}(?<!\\d{3})')).toBe('(?<=ab|cd)x{2}(?<![0-9]{3})');
     expect(pythonPattern('\\d')).toBe('[0-9]');
     expect(pythonPattern('\\.')).toBe('\\u002e');
     expect(pythonPattern('\\b')).toBe('(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))');

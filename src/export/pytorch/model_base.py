@@ -14,10 +14,12 @@
 # direction, merge mode and padding pattern to 1e-5): Keras's cells, Keras's masking, and
 # PyTorch's own nn.LSTM / nn.RNN wherever they compute the same thing.
 
+import ctypes
 import json
 import os
 import re
 import struct
+import sys
 import unicodedata
 from collections import OrderedDict
 
@@ -254,7 +256,19 @@ class Tokenizer:
         s = unicodedata.normalize("NFC", text)
         if self.lowercase:
             s = s.lower()
-        return [m.group(0) for m in self.pattern.finditer(s) if m.group(0)]
+        # JavaScript's matchAll, not finditer: after an empty match JavaScript searches again one
+        # character on, where finditer would let a non-empty match start at the same place.
+        out, pos = [], 0
+        while pos <= len(s):
+            m = self.pattern.search(s, pos)
+            if m is None:
+                break
+            if m.end() == m.start():
+                pos = m.end() + 1
+            else:
+                out.append(m.group(0))
+                pos = m.end()
+        return out
 
     def ids(self, text):
         ids = [self.words.get(t, 1) for t in self.tokens(text)]
@@ -272,8 +286,16 @@ class Tokenizer:
 # header length, a JSON header naming each tensor's dtype, shape and byte range, then the bytes.
 # No pickle, so loading runs no code; `safetensors.torch.load_file` reads the same files.
 
+def tensor_bytes(t):
+    """A tensor's float32 values as little-endian bytes (without numpy, which PyTorch does not need)."""
+    t = t.detach().to("cpu", torch.float32).contiguous()
+    return ctypes.string_at(t.data_ptr(), t.numel() * 4) if t.numel() > 0 else b""
+
+
 def load_weights(path):
     """A state_dict (name → float32 tensor) from a safetensors file."""
+    if sys.byteorder != "little":
+        raise RuntimeError("safetensors files are little-endian; this machine is not")
     with open(path, "rb") as f:
         data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -293,11 +315,13 @@ def load_weights(path):
 
 def save_weights(state_dict, path, metadata=None):
     """Writes a state_dict as a safetensors file, atomically (a temporary file, then a rename)."""
+    if sys.byteorder != "little":
+        raise RuntimeError("safetensors files are little-endian; this machine is not")
     header, blobs, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
     for name, t in state_dict.items():
-        b = t.detach().to("cpu", torch.float32).contiguous().numpy().tobytes()
+        b = tensor_bytes(t)
         header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)

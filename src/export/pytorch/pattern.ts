@@ -74,14 +74,21 @@ function pyClass(ranges: Range[]): string {
 /** JavaScript's `\w` (ASCII, flag `u` without `i`), for `\b` and `\B`. */
 const WORD = '[0-9A-Za-z_]';
 
+/** Python text, and how many characters it matches: a number when always the same, else null. */
+interface Piece {
+  text: string;
+  width: number | null;
+}
+
+const plus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
+
 class Translator {
   private i = 0;
   constructor(private readonly src: string) {}
 
   run(): string {
-    const out: string[] = [];
-    while (this.i < this.src.length) out.push(this.atom());
-    return out.join('');
+    const whole = this.alternation(false);
+    return whole.text;
   }
 
   private cannot(what: string): Error {
@@ -101,81 +108,114 @@ class Translator {
     return cp;
   }
 
-  private atom(): string {
+  /** Alternatives up to the end, or (in a group) up to its `)`, which is left for the caller. */
+  private alternation(inGroup: boolean): Piece {
+    const alternatives: Piece[] = [];
+    let current: Piece = { text: '', width: 0 };
+    for (;;) {
+      const c = this.peek();
+      if (c === '') {
+        if (inGroup) throw this.cannot('an unclosed `(`');
+        break;
+      }
+      if (c === ')') {
+        if (!inGroup) throw this.cannot('an unmatched `)`');
+        break;
+      }
+      if (c === '|') {
+        this.i++;
+        alternatives.push(current);
+        current = { text: '', width: 0 };
+        continue;
+      }
+      const atom = this.atom();
+      const q = this.quantifier();
+      const width = q === undefined ? atom.width : atom.width === 0 ? 0 : q.exact !== null && atom.width !== null ? atom.width * q.exact : null;
+      current = { text: current.text + atom.text + (q?.text ?? ''), width: plus(current.width, width) };
+    }
+    alternatives.push(current);
+    const w = alternatives[0]!.width;
+    return { text: alternatives.map((a) => a.text).join('|'), width: alternatives.every((a) => a.width === w) ? w : null };
+  }
+
+  /** `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, each maybe lazy (`?`), or undefined. */
+  private quantifier(): { text: string; exact: number | null } | undefined {
+    const m = /^(?:[*+?]|\{(\d+)(,\d*)?\})\??/.exec(this.src.slice(this.i));
+    if (!m) return undefined;
+    this.i += m[0].length;
+    return { text: m[0], exact: m[1] !== undefined && m[2] === undefined ? Number(m[1]) : null };
+  }
+
+  private atom(): Piece {
     const c = this.peek();
     switch (c) {
       case '\\':
         return this.escapeOutside();
       case '[':
-        return pyClass(this.charClass());
+        return { text: pyClass(this.charClass()), width: 1 };
       case '.':
         this.i++;
-        return pyClass(complement([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]));
+        return { text: pyClass(complement([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]])), width: 1 };
+      case '^':
+        this.i++;
+        return { text: '^', width: 0 };
       case '$':
         this.i++;
-        return '\\Z';
+        return { text: '\\Z', width: 0 };
       case '(':
-        return this.groupOpen();
-      case '^':
-      case ')':
-      case '|':
+        return this.group();
       case '*':
       case '+':
       case '?':
-        this.i++;
-        return c;
-      case '{': {
-        // With flag `u` a brace is only ever a quantifier: `{n}`, `{n,}`, `{n,m}`.
-        const m = /^\{\d+(,\d*)?\}/.exec(this.src.slice(this.i));
-        if (!m) throw this.cannot('a `{` that is not a quantifier');
-        this.i += m[0].length;
-        return m[0];
-      }
+      case '{':
+        throw this.cannot(`a \`${c}\` with nothing to repeat`);
       default:
-        return pyChar(this.codePoint());
+        return { text: pyChar(this.codePoint()), width: 1 };
     }
   }
 
-  private groupOpen(): string {
+  private group(): Piece {
     const rest = this.src.slice(this.i);
-    for (const g of ['(?:', '(?=', '(?!', '(?<=', '(?<!']) {
-      if (rest.startsWith(g)) {
-        this.i += g.length;
-        return g;
-      }
-    }
-    const named = /^\(\?<([A-Za-z_$][\w$]*)>/.exec(rest);
+    const named = /^\(\?<([^>=!]*)>/.exec(rest);
+    const open = named ? null : (['(?:', '(?=', '(?!', '(?<=', '(?<!'].find((g) => rest.startsWith(g)) ?? (rest.startsWith('(?') ? undefined : '('));
+    if (open === undefined) throw this.cannot(`the group \`${rest.slice(0, 4)}\``);
+    let head: string;
     if (named) {
+      // Python takes identifiers; JavaScript's names may also hold `$` and other letters.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(named[1]!)) throw this.cannot(`the group name \`${named[1]}\``);
+      head = `(?P<${named[1]}>`;
       this.i += named[0].length;
-      return `(?P<${named[1]}>`;
+    } else {
+      head = open!;
+      this.i += head.length;
     }
-    if (rest.startsWith('(?')) throw this.cannot(`the group \`${rest.slice(0, 4)}\``);
-    this.i++;
-    return '(';
+    const inner = this.alternation(true);
+    this.i++; // `)`
+    const text = `${head}${inner.text})`;
+    if (head === '(?<=' || head === '(?<!') {
+      // Python's look-behind must match texts of one length; JavaScript's may vary.
+      if (inner.width === null) throw this.cannot('a look-behind that can match texts of different lengths');
+      return { text, width: 0 };
+    }
+    if (head === '(?=' || head === '(?!') return { text, width: 0 };
+    return { text, width: inner.width };
   }
 
-  /** An escape outside a class: a class escape, an assertion, a back-reference or one character. */
-  private escapeOutside(): string {
+  /** An escape outside a class: a class escape, an assertion or one character. */
+  private escapeOutside(): Piece {
     const next = this.src[this.i + 1] ?? '';
     if (next === 'b' || next === 'B') {
       this.i += 2;
       const edge = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
-      return next === 'b' ? edge : `(?!${edge})`;
+      return { text: next === 'b' ? edge : `(?!${edge})`, width: 0 };
     }
-    if (/[1-9]/.test(next)) {
-      const m = /^\\(\d+)/.exec(this.src.slice(this.i))!;
-      this.i += m[0].length;
-      return `(?:\\${m[1]})`;
-    }
-    if (next === 'k') {
-      const m = /^\\k<([A-Za-z_$][\w$]*)>/.exec(this.src.slice(this.i));
-      if (!m) throw this.cannot('`\\k` without a group name');
-      this.i += m[0].length;
-      return `(?P=${m[1]})`;
+    if (/[1-9]/.test(next) || next === 'k') {
+      // A group that took no part: JavaScript's back-reference matches nothing there, Python's fails.
+      throw this.cannot('a back-reference');
     }
     const set = this.classEscape();
-    if (set) return pyClass(set);
-    return pyChar(this.characterEscape());
+    if (set) return { text: pyClass(set), width: 1 };
+    return { text: pyChar(this.characterEscape()), width: 1 };
   }
 
   /** `\d \D \w \W \s \S \p{…} \P{…}` as ranges, or undefined (the index is then unchanged). */

@@ -14,6 +14,7 @@
 # rnnc with `rnnc import`.
 
 import argparse
+import codecs
 import csv
 import hashlib
 import io
@@ -47,9 +48,18 @@ def fail(message):
     sys.exit(2)
 
 
+# What JavaScript's String.prototype.trim removes (Python's str.strip removes other characters).
+JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# Windows-1252 as rnnc (and the WHATWG encoding standard) decodes it: its five undefined bytes
+# become the control characters of the same number, not a replacement character.
+codecs.register_error("rnnc_c1", lambda e: ("".join(chr(b) for b in e.object[e.start:e.end]), e.end))
+
+
 def read_table(path, label_column, text_column):
     """(text, label) pairs of a .tsv (tab-separated, no quoting) or .csv (RFC 4180) file whose first
-    row names the columns. UTF-8 (a BOM is dropped), or Windows-1252 when it is not UTF-8."""
+    row names the columns, and how many rows were skipped, read as rnnc reads them: UTF-8 (a BOM
+    is dropped), or Windows-1252 when it is not UTF-8; a row with the wrong number of fields, an
+    empty label or text, or (CSV) broken quoting is skipped."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -58,31 +68,43 @@ def read_table(path, label_column, text_column):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        text = raw[3:].decode("cp1252", errors="rnnc_c1") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("cp1252", errors="rnnc_c1")
+    rows = []
     if path.lower().endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        csv.field_size_limit(1_000_000)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        while True:
+            try:
+                rows.append(next(reader))
+            except StopIteration:
+                break
+            except csv.Error:
+                rows.append(None)  # broken quoting: skipped, as rnnc skips it
     else:
-        rows = [line.split("\t") for line in re.split(r"\r\n|\n|\r", text)]
-    if not rows or not any(h.strip() for h in rows[0]):
+        lines = re.split(r"\r\n|\n|\r", text)
+        if lines and lines[-1] == "":
+            lines.pop()  # the final line break ends the last line
+        rows = [line.split("\t") for line in lines]
+    if not rows or rows[0] is None or not any(h.strip(JS_SPACE) for h in rows[0]):
         fail(f"{path}: the first line must be a header naming the label and text columns")
-    header = [h.strip().lower() for h in rows[0]]
+    header = [h.strip(JS_SPACE).lower() for h in rows[0]]
 
     def column(wanted, defaults, what):
-        for name in [wanted.strip().lower()] if wanted else defaults:
+        for name in [wanted.strip(JS_SPACE).lower()] if wanted else defaults:
             if name in header:
                 return header.index(name)
         fail(f"{path}: no {what} column (looked for {wanted or ', '.join(defaults)}; the header has {', '.join(header)})")
 
     li = column(label_column, LABEL_COLUMNS, "label")
     ti = column(text_column, TEXT_COLUMNS, "text")
+    if li == ti:
+        fail(f"{path}: label and text are the same column {header[li]!r}")
     examples, skipped = [], 0
     for row in rows[1:]:
-        if len(row) == 1 and row[0].strip() == "":
-            continue  # a blank line
-        if len(row) <= max(li, ti) or row[li].strip() == "":
+        if row is None or len(row) != len(header) or row[li].strip(JS_SPACE) == "" or row[ti].strip(JS_SPACE) == "":
             skipped += 1
             continue
-        examples.append((row[ti].strip(), row[li].strip()))
+        examples.append((row[ti].strip(JS_SPACE), row[li].strip(JS_SPACE)))
     return examples, skipped
 
 
@@ -98,6 +120,18 @@ def encode(path, tokenizer, labels, args):
     ids = tokenizer.batch([text for text, _ in examples])
     y = torch.tensor([labels.index(label) for _, label in examples], dtype=torch.long)
     return ids, y, skipped
+
+
+def early_stopping(best_loss, wait, val_loss, epoch, epochs, patience):
+    """Keras's EarlyStopping(monitor="val_loss", restore_best_weights=True, min_delta=0), as rnnc
+    decides it after `epoch` of `epochs`: (improved, best_loss, wait, stop). Without validation
+    (val_loss None) every epoch is the best and none stops; a NaN loss is never better;
+    patience 0 never stops."""
+    if val_loss is None:
+        return True, best_loss, 0, False
+    improved = val_loss < best_loss
+    best_loss, wait = (val_loss, 0) if improved else (best_loss, wait + 1)
+    return improved, best_loss, wait, (not improved) and patience > 0 and wait >= patience and epoch < epochs
 
 
 def make_optimizer(name, params, lr):
@@ -145,7 +179,7 @@ def fingerprint(state_dict):
     h = hashlib.sha256()
     for name in sorted(state_dict):
         h.update(name.encode("utf-8"))
-        h.update(state_dict[name].detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        h.update(exported.tensor_bytes(state_dict[name]))
     return h.hexdigest()
 
 
@@ -162,7 +196,7 @@ def main():
     p.add_argument("--batch", type=int, default=settings["batch"], help=f"per process (default: {settings['batch']}, rnnc's setting)")
     p.add_argument("--lr", type=float, default=settings["lr"], help=f"default: {settings['lr']}")
     p.add_argument("--optimizer", default=settings["optimizer"], choices=["adam", "sgd", "rmsprop", "adagrad"])
-    p.add_argument("--patience", type=int, default=settings["patience"], help="epochs without a better validation loss before stopping (with --valid)")
+    p.add_argument("--patience", type=int, default=settings["patience"], help="with --valid, stop after this many epochs without a better validation loss (0: never)")
     p.add_argument("--seed", type=int, default=settings["seed"])
     p.add_argument("--label-column", default=settings.get("label_column"))
     p.add_argument("--text-column", default=settings.get("text_column"))
@@ -212,7 +246,10 @@ def main():
     say({"event": "start", "examples": len(y), "skipped_rows": skipped, "processes": world, "device": str(device),
          "batch_per_process": args.batch, "epochs": args.epochs, "optimizer": args.optimizer, "lr": args.lr})
 
-    best, best_loss, wait, step, history = None, math.inf, 0, 0, []
+    # The epoch with the lowest validation loss is kept (without --valid, the last); until an
+    # epoch is better (a NaN loss never is), the weights training started from.
+    best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    best_loss, wait, step, history = math.inf, 0, 0, []
     for epoch in range(1, args.epochs + 1):
         started = time.time()
         if sampler is not None:
@@ -237,19 +274,20 @@ def main():
             val_loss, val_accuracy = evaluate(model, loss_fn, valid[0], valid[1], args.batch, device)
             record.update(val_loss=val_loss, val_accuracy=val_accuracy)
         record["seconds"] = round(time.time() - started, 3)
-        # Keras's EarlyStopping(monitor="val_loss", restore_best_weights=True), as rnnc trains;
-        # every process sees the same validation loss, so all stop together.
-        improved = valid is None or record["val_loss"] < best_loss
+        improved, best_loss, wait, stop = early_stopping(best_loss, wait, record.get("val_loss"), epoch, args.epochs, args.patience)
+        if distributed:
+            # Every process computed the same validation loss, but on other hardware the last
+            # bit could differ: the first process decides for all, so none waits for the others.
+            decision = torch.tensor([int(improved), int(stop)], device=device)
+            dist.broadcast(decision, 0)
+            improved, stop = bool(decision[0].item()), bool(decision[1].item())
         if improved:
-            best_loss = record.get("val_loss", math.inf)
             best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            wait = 0
-        else:
-            wait += 1
         record["kept"] = improved
         history.append(record)
         say(record)
-        if wait > args.patience:
+        if stop:
+            say({"event": "early_stop", "epoch": epoch})
             break
         if args.max_steps and step >= args.max_steps:
             break
