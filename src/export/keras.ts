@@ -77,6 +77,22 @@ export interface DropoutLayer {
 
 export type ExportLayer = EmbeddingLayer | RecurrentLayer | DenseLayer | DropoutLayer;
 
+/**
+ * The layer whose output is the model's when that output is a sequence (a step-by-step value,
+ * not one per text), else undefined: the exports cover models whose top recurrent layer returns
+ * its last state.
+ */
+export function sequenceOutput(layers: readonly ExportLayer[]): string | undefined {
+  let sequence = false;
+  let last = '';
+  for (const l of layers) {
+    if (l.kind === 'embedding') sequence = true;
+    else if (l.kind === 'recurrent') sequence = l.returnSequences;
+    if (l.kind !== 'dropout') last = l.name;
+  }
+  return sequence ? last : undefined;
+}
+
 /** Gates per cell, in Keras's weight layout. */
 export const GATES: Record<CellKind, number> = { simple_rnn: 1, lstm: 4, gru: 3 };
 
@@ -132,9 +148,12 @@ export function readKerasWeights(
   if (!Array.isArray(raw)) throw fail('BadModelDir', `${file}: modelTopology has no list of layers`, { file });
   const layers: ExportLayer[] = [];
   let width = 0;
-  for (const item of raw as RawLayer[]) {
-    const cls = String(item.class_name);
-    const c = item.config ?? {};
+  for (const item of raw as unknown[]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fail('BadModelDir', `${file}: modelTopology lists a layer that is not an object`, { file });
+    const { class_name, config } = item as RawLayer;
+    if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) throw fail('BadModelDir', `${file}: a ${String(class_name)} layer's config is not an object`, { file });
+    const cls = String(class_name);
+    const c = config ?? {};
     const name = typeof c['name'] === 'string' ? c['name'] : cls;
     const cannot = (why: string) => fail('CannotExport', `layer \`${name}\` (${cls}): ${why}`, { file });
     if (cls === 'InputLayer') continue;

@@ -66,9 +66,20 @@ function replaceFolder(target: string, files: ReadonlyMap<string, string | Uint8
     for (const [name, content] of files) writeFileSync(join(tmp, name), content, typeof content === 'string' ? 'utf8' : undefined);
     if (exists) {
       const old = join(dirname(target), `.${basename(target)}.${process.pid}.rnnc.old`);
-      renameSync(target, old);
-      renameSync(tmp, target);
       rmSync(old, { recursive: true, force: true });
+      renameSync(target, old);
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        renameSync(old, target); // the old folder back where it was
+        throw e;
+      }
+      // The new folder is in place; a leftover old one is only clutter.
+      try {
+        rmSync(old, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
     } else {
       renameSync(tmp, target);
     }

@@ -90,10 +90,27 @@ describe('rnnc export --format pytorch', () => {
     writeFileSync(join(other, 'notes.txt'), 'mine');
     const r = await rnnc(['export', model, '--format', 'pytorch', '-o', other]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error[E4002]: cannot write ${other}: it is a folder with other files; refusing to replace it`);
+    expect(r.stderr).toContain(`error[E4002]: cannot write ${other}: it holds files an export does not write (notes.txt); refusing to replace them`);
     expect(readdirSync(other)).toEqual(['notes.txt']);
-    const inside = await rnnc(['export', model, '--format', 'pytorch', '-o', join(model, 'pt')]);
-    expect([inside.code, inside.stderr]).toEqual([2, expect.stringContaining('it is inside the model folder') as string]);
+    // What train.py leaves in the folder goes with it; anything else is the user's and stops the export.
+    writeFileSync(join(out, 'history.json'), '{}');
+    mkdirSync(join(out, '__pycache__'));
+    expect((await rnnc(['export', model, '--format', 'pytorch', '-o', out])).code).toBe(0);
+    expect(existsSync(join(out, 'history.json'))).toBe(false);
+    mkdirSync(join(out, 'trained'));
+    writeFileSync(join(out, 'train.tsv'), 'label\ttext\n');
+    const mine = await rnnc(['export', model, '--format', 'pytorch', '-o', out]);
+    expect([mine.code, mine.stderr]).toEqual([2, expect.stringContaining(`cannot write ${out}: it holds files an export does not write (train.tsv, trained); refusing to replace them`) as string]);
+    expect(existsSync(join(out, 'trained')) && existsSync(join(out, 'train.tsv'))).toBe(true);
+    for (const inside of [join(model, 'pt'), join(model, 'new', 'deeper', 'pt')]) {
+      const r = await rnnc(['export', model, '--format', 'pytorch', '-o', inside]);
+      expect([r.code, r.stderr], inside).toEqual([2, expect.stringContaining('it is inside the model folder') as string]);
+    }
+    const holder = join(dir, 'holder');
+    expect((await rnnc(['train', spec, '--data', data, '-o', join(holder, 'm'), '--epochs', '1', '--quiet'])).code).toBe(0);
+    const around = await rnnc(['export', join(holder, 'm'), '--format', 'pytorch', '-o', holder]);
+    expect([around.code, around.stderr]).toEqual([2, expect.stringContaining(`the model folder ${join(holder, 'm')} is inside it`) as string]);
+    expect(existsSync(join(holder, 'm', 'model.json'))).toBe(true);
     const noOut = await rnnc(['export', model, '--format', 'pytorch']);
     expect([noOut.code, noOut.stderr]).toEqual([2, expect.stringContaining('missing -o DIR') as string]);
   });
@@ -123,6 +140,21 @@ describe('rnnc export --format pytorch', () => {
     const short = await rnnc(['import', broken, '-o', join(dir, 'y')]);
     expect(short.stderr).toMatch(/error\[E4006\]: .*model\.json: its weights manifest describes \d+ bytes of weights, more than .*state_dict\.safetensors holds \(200\)/);
     expect(existsSync(join(dir, 'y'))).toBe(false);
+    // A model.json or spec.json that is not what an export writes is a diagnostic, not a crash.
+    const hostile = join(dir, 'hostile');
+    expect((await rnnc(['export', model, '--format', 'pytorch', '-o', hostile])).code).toBe(0);
+    const modelJson = readFileSync(join(hostile, 'model.json'), 'utf8');
+    writeFileSync(join(hostile, 'model.json'), modelJson.replace('"layers":[', '"layers":[null,'));
+    const nullLayer = await rnnc(['import', hostile, '-o', join(dir, 'z')]);
+    expect([nullLayer.code, nullLayer.stderr]).toEqual([2, expect.stringContaining('modelTopology lists a layer that is not an object') as string]);
+    writeFileSync(join(hostile, 'model.json'), modelJson);
+    writeFileSync(join(hostile, 'spec.json'), '{"layers": [');
+    const badSpec = await rnnc(['import', hostile, '-o', join(dir, 'z')]);
+    expect([badSpec.code, badSpec.stderr]).toEqual([2, expect.stringContaining('spec.json: not a JSON object') as string]);
+    // Importing into the export itself would hand its folder to the model store.
+    const self = await rnnc(['import', out, '-o', out]);
+    expect([self.code, self.stderr]).toEqual([2, expect.stringContaining(`it would replace ${out}, the export being read`) as string]);
+    expect(existsSync(join(out, 'train.py'))).toBe(true);
   });
 });
 

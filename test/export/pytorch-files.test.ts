@@ -6,6 +6,7 @@ import { isFailure } from '../../src/diagnostics/error.js';
 import { readKerasModel, readKerasWeights, type ExportLayer } from '../../src/export/keras.js';
 import { importPytorch } from '../../src/export/pytorch/import.js';
 import { tempDir } from '../train-e2e/helpers.js';
+import { buildPytorch } from '../../src/export/pytorch/export.js';
 import { modelPy } from '../../src/export/pytorch/model-py.js';
 import { attributeNames, loadStateDict, torchStateDict } from '../../src/export/pytorch/state-dict.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/export/safetensors.js';
@@ -178,6 +179,12 @@ describe('what the PyTorch export refuses', () => {
     layers[1]!.config['layer'] = layer('GRU', { name: 'gru', units: 2, activation: 'softmax', recurrent_activation: 'sigmoid', use_bias: true, reset_after: false });
     expect(readKerasModel(json, entries, bytes, 'model.json', 'PyTorch')[1]).toMatchObject({ kind: 'recurrent', activation: 'softmax' });
     expect(() => readKerasModel(json, entries, bytes, 'model.json')).toThrow("its activation is softmax, which ONNX's GRU operator does not offer");
+    layers[1]!.config['layer'] = layer('GRU', { name: 'gru', units: 2, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: false, return_sequences: true });
+    layers.splice(3, 1); // no dense head: the model's output is the GRU's sequence
+    const sequence = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: entries.slice(0, -2) }] };
+    expect(() => buildPytorch({ json: sequence, entries: entries.slice(0, -2), bytes: bytes.subarray(0, bytes.length - 5 * 4), file: 'model.json', source: 's', rnncVersion: 't' })).toThrow(
+      "layer `bidirectional`: the model's output is a sequence (a recurrent layer returns sequences to the end); PyTorch export covers models whose top recurrent layer returns its last state",
+    );
     layers[1]!.config['layer'] = layer('GRU', { name: 'gru', units: 2, go_backwards: true });
     expect(() => readKerasModel(json, entries, bytes, 'model.json', 'PyTorch')).toThrow('layer `bidirectional` (Bidirectional): `go_backwards` is set, which PyTorch export does not cover');
   });

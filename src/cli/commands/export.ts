@@ -1,5 +1,6 @@
-import { realpath } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isWithin, realLocation } from '../../util/paths.js';
 import { ModelFolder } from '../../artifacts/model-folder.js';
 import { VOCAB_JSON } from '../../artifacts/layout.js';
 import { fail } from '../../diagnostics/error.js';
@@ -27,7 +28,7 @@ export async function runExport(io: Io, args: ParsedArgs): Promise<number> {
   if (format === 'pytorch') return exportToPytorch(io, folder, dir, out);
   const vocabOut = join(dirname(out), VOCAB_JSON);
   if (resolve(vocabOut) === resolve(out)) throw new UsageError(`-o ${out}: vocab.json is written beside the model; give the model another name, e.g. model.onnx`);
-  if ((await realpath(dirname(resolve(out))).catch(() => '')) === folder.path) {
+  if (isWithin(await realLocation(out), folder.path)) {
     // A model folder is replaced as a whole by the next train (artifacts/store.ts): a file
     // written into it would vanish then, and its vocab.json must stay the model's own.
     throw fail('CannotWrite', `cannot write ${out}: it is inside the model folder ${dir}`, { file: out, help: `write it elsewhere, e.g. -o ${join(dirname(dir), `${basename(resolve(dir))}.onnx`)}` });
@@ -48,17 +49,27 @@ export async function runExport(io: Io, args: ParsedArgs): Promise<number> {
   return EXIT_OK;
 }
 
-function insideFolder(folder: ModelFolder, dir: string, out: string): Error {
-  return fail('CannotWrite', `cannot write ${out}: it is inside the model folder ${dir}`, { file: out, help: `write it elsewhere, e.g. -o ${join(dirname(dir), `${basename(resolve(dir))}-pytorch`)}` });
-}
-
 async function exportToPytorch(io: Io, folder: ModelFolder, dir: string, out: string): Promise<number> {
-  const parent = await realpath(dirname(resolve(out))).catch(() => '');
-  const self = await realpath(resolve(out)).catch(() => '');
-  if (parent === folder.path || self === folder.path || (parent !== '' && parent.startsWith(`${folder.path}${sep}`))) throw insideFolder(folder, dir, out);
+  const where = await realLocation(out);
+  const cannot = (why: string, help: string) => fail('CannotWrite', `cannot write ${out}: ${why}`, { file: out, help });
+  const elsewhere = `write it elsewhere, e.g. -o ${join(dirname(dir), `${basename(resolve(dir))}-pytorch`)}`;
+  // A model folder is replaced as a whole by the next train (artifacts/store.ts): what is written
+  // into it would vanish then. And replacing a folder that holds the model would delete it.
+  if (isWithin(where, folder.path)) throw cannot(`it is inside the model folder ${dir}`, elsewhere);
+  if (isWithin(folder.path, where) || isWithin(await realLocation(dir), where)) throw cannot(`the model folder ${dir} is inside it, and the export replaces the folder whole`, elsewhere);
   const { exportPytorch, EXPORT_JSON, WEIGHTS_FILE } = await import('../../export/pytorch/export.js');
   const model = await exportPytorch(folder, RNNC_VERSION);
-  // A folder this command wrote before (it has export.json and the weights) is replaced whole.
+  // A folder an earlier export wrote is replaced whole, with what train.py leaves in it
+  // (history.json, Python's cache); any other file in it is the user's, and stops the export.
+  const ours = new Set([...model.files.keys(), 'history.json', '__pycache__']);
+  const foreign = await readdir(where).then(
+    (entries) => entries.filter((e) => !ours.has(e)).sort(),
+    () => [],
+  );
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
+    throw cannot(`it holds files an export does not write (${named}); refusing to replace them`, 'give a new folder, or move those files out of it');
+  }
   writeFolderAtomic(out, model.files, (entries) => entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE), 'give a new folder, or one an earlier `rnnc export --format pytorch` wrote');
   io.err(`wrote ${out}/: model.py (the nn.Module), ${WEIGHTS_FILE}, train.py (torchrun / DDP), README.md\n`);
   for (const l of model.layers) io.err(`  ${l.name}: ${l.torch}\n`);

@@ -3,7 +3,8 @@ import { METRICS_JSON, MODEL_JSON, SPEC_JSON, VOCAB_JSON } from '../../artifacts
 import type { ModelJson, WeightEntry } from '../../artifacts/weights.js';
 import { SETTING_BY_NAME } from '../../ir/settings.js';
 import type { TrainSettings } from '../../ir/types.js';
-import { readKerasModel, type ExportLayer } from '../keras.js';
+import { readKerasModel, sequenceOutput, type ExportLayer } from '../keras.js';
+import { fail } from '../../diagnostics/error.js';
 import { encodeSafetensors } from '../safetensors.js';
 import { describeTorch, modelPy, torchrunCompatPy, trainPy } from './model-py.js';
 import { pythonPattern } from './pattern.js';
@@ -56,6 +57,10 @@ function setting<K extends keyof TrainSettings>(s: TrainSettings | undefined, na
 
 export function buildPytorch(src: PytorchSource): PytorchExport {
   const layers: ExportLayer[] = readKerasModel(src.json, src.entries, src.bytes, src.file, 'PyTorch');
+  const top = sequenceOutput(layers);
+  if (top !== undefined) {
+    throw fail('CannotExport', `layer \`${top}\`: the model's output is a sequence (a recurrent layer returns sequences to the end); PyTorch export covers models whose top recurrent layer returns its last state`, { file: src.file });
+  }
   const given = src.settings;
   const vocab = src.vocabJson !== undefined ? (JSON.parse(src.vocabJson) as { labels?: string[]; maxlen?: number; tokenizer?: { tokenPattern?: string } }) : undefined;
   const tokenPattern = vocab?.tokenizer?.tokenPattern ?? setting(given, 'token_pattern');
@@ -105,7 +110,11 @@ export async function exportPytorch(folder: ModelFolder, rnncVersion: string): P
   if (await folder.has(METRICS_JSON)) {
     settings = ((await folder.json(METRICS_JSON)) as { settings?: TrainSettings }).settings;
   } else if (specJson !== undefined) {
-    settings = (JSON.parse(specJson) as { train?: TrainSettings }).train;
+    try {
+      settings = (JSON.parse(specJson) as { train?: TrainSettings } | null)?.train;
+    } catch {
+      throw fail('BadModelDir', `${folder.shown(SPEC_JSON)} is not JSON`, { file: folder.shown(SPEC_JSON) });
+    }
   }
   return buildPytorch({
     json,

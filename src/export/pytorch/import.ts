@@ -71,6 +71,17 @@ export async function importPytorch(dir: string): Promise<ImportedModel> {
     files[VOCAB_JSON] = vocab;
   }
   const spec = await read(SPEC_JSON, false);
-  if (spec) files[SPEC_JSON] = spec;
+  if (spec) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(spec.toString('utf8'));
+    } catch {
+      /* reported below */
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw fail('BadModelDir', `${join(dir, SPEC_JSON)}: not a JSON object (the checked spec the export carried)`, { file: join(dir, SPEC_JSON) });
+    }
+    files[SPEC_JSON] = spec;
+  }
   return { files, tensors: tensors.size, hasVocab: vocab !== undefined };
 }

@@ -27,8 +27,10 @@ const TORCH_GATES: Record<CellKind, readonly number[]> = { simple_rnn: [0], lstm
 const RESERVED = new Set(
   (
     'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield ' +
-    'forward training train eval parameters modules children state_dict load_state_dict to cpu cuda float double half type apply zero_grad buffers named_buffers named_children ' +
-    'named_modules named_parameters requires_grad_ register_buffer register_parameter register_module add_module extra_repr labels output_activation get_submodule get_parameter share_memory bfloat16'
+    'T_destination forward training train eval parameters modules children state_dict load_state_dict to cpu cuda float double half type apply zero_grad buffers named_buffers named_children ' +
+    'named_modules named_parameters requires_grad_ register_buffer register_parameter register_module add_module extra_repr labels output_activation get_submodule get_parameter share_memory bfloat16 ' +
+    'xpu ipu mtia to_empty get_buffer get_extra_state set_extra_state dump_patches compile call_super_init register_forward_hook register_forward_pre_hook register_backward_hook ' +
+    'register_full_backward_hook register_full_backward_pre_hook register_load_state_dict_post_hook register_load_state_dict_pre_hook register_state_dict_pre_hook register_state_dict_post_hook'
   ).split(' '),
 );
 
