@@ -93,6 +93,30 @@ describe('safetensors', () => {
   });
 });
 
+describe('safetensors from anywhere', () => {
+  it('a damaged file is a BadModelDir diagnostic or a file that reads, never another error (5,000 random damages)', () => {
+    const good = encodeSafetensors([
+      { name: 'a.weight', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i / 7) },
+      { name: 'b', shape: [2], data: Float32Array.from([1, -1]) },
+    ], { format: 'pt' });
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    let refused = 0;
+    for (let k = 0; k < 5000; k++) {
+      const bytes = good.slice(0, rand(4) === 0 ? rand(good.length + 1) : good.length);
+      for (let flips = 1 + rand(4); flips > 0 && bytes.length > 0; flips--) bytes[rand(bytes.length)] = rand(256);
+      try {
+        const { tensors } = decodeSafetensors(bytes, 'w.safetensors');
+        for (const t of tensors.values()) expect(t.data.length).toBe(t.shape.reduce((a, d) => a * d, 1));
+      } catch (e) {
+        expect(isFailure(e, 'BadModelDir'), String(e)).toBe(true);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
+  });
+});
+
 describe('the state_dict', () => {
   it("puts Keras's GRU gates (z, r, h) in PyTorch's order (r, z, n), transposed, the bias in bias_ih and zeros in bias_hh", () => {
     const { json, entries, bytes } = gruModel();
