@@ -64,6 +64,11 @@ describe('rnnc export --format pytorch', () => {
     expect(r.stderr).toContain('  dropout: Dropout 0.2 (training only)\n');
     expect(readdirSync(out).sort()).toEqual(['README.md', 'export.json', 'model.json', 'model.py', 'spec.json', 'state_dict.safetensors', 'torchrun_compat.py', 'train.py', 'vocab.json']);
     expect(readFileSync(join(out, 'vocab.json'), 'utf8')).toBe(readFileSync(join(model, 'vocab.json'), 'utf8'));
+    // Its README says how to run it here and on a cluster, with this model's own facts.
+    const readme = readFileSync(join(out, 'README.md'), 'utf8');
+    for (const said of ['torchrun --nproc_per_node 2 train.py', 'torchrun --nnodes 4 --nproc_per_node 8 --rdzv_backend c10d', 'python3 torchrun_compat.py', '- `bidirectional`: LSTM(6) bidirectional, sum on nn.LSTM', 'Labels, in output order: `0`, `1`.', 'rnnc import trained -o model-dir']) {
+      expect(readme, said).toContain(said);
+    }
     const { tensors, metadata } = decodeSafetensors(readFileSync(join(out, 'state_dict.safetensors')), 'state_dict.safetensors');
     expect(metadata).toEqual({ format: 'pt', producer: expect.stringMatching(/^rnnc /) as string });
     expect([...tensors.values()].map((t) => `${t.name} [${t.shape.join(', ')}]`)).toEqual([

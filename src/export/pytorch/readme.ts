@@ -20,6 +20,7 @@ later) and nothing else: no rnnc, no TensorFlow.
 | \`model.py\` | the model as an \`nn.Module\` (\`Model\`), its tokenizer (\`Tokenizer\`) and the weights reader (\`load_weights\`) |
 | \`state_dict.safetensors\` | the weights: \`Model().state_dict()\` names and PyTorch layouts, in the [safetensors](https://huggingface.co/docs/safetensors) format |
 | \`train.py\` | continues training, on one process or many (\`torchrun\`, DistributedDataParallel) |
+| \`torchrun_compat.py\` | \`torchrun\` for PyTorch 1.13 on Python 3.11 (Debian 12), whose own \`torchrun\` cannot start (below) |
 | \`export.json\` | the settings rnnc trained with (train.py's defaults) and the token pattern |
 | \`vocab.json\` | the vocabulary and tokenizer, as rnnc wrote it${f.hasVocab ? '' : ' (missing: the model was never trained, so train.py cannot run)'} |
 | \`model.json\`, \`spec.json\` | the TensorFlow.js topology and the spec, for \`rnnc import\` |
@@ -61,7 +62,8 @@ torchrun --nproc_per_node 2 train.py --data train.tsv --valid dev.tsv --out trai
 Defaults come from rnnc's run: ${s.optimizer}, learning rate ${s.lr}, ${s.epochs} epochs, batch ${s.batch}
 per process, patience ${s.patience}, seed ${s.seed}; each has a flag (\`python3 train.py --help\`).
 With \`--valid\`, the epoch with the lowest validation loss is kept and training stops after
-\`--patience\` epochs without a better one. The starting weights are the exported ones; the
+\`--patience\` epochs without a better one (never with 0), as in rnnc. Rows rnnc would skip (the
+wrong number of fields, an empty label or text, broken CSV quoting) are skipped and counted. The starting weights are the exported ones; the
 optimizer's state starts fresh. train.py prints one JSON line per epoch (loss, and with
 \`--valid\` validation loss and accuracy) and writes \`--out\`: this folder's files with the new
 weights, and \`history.json\`.
@@ -80,6 +82,9 @@ torchrun --nnodes 4 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint HOST:
 \`\`\`
 
 \`HOST\` is any one of the machines. Under Slurm, run the same line with \`srun\` once per node.
+With PyTorch 1.13 on Python 3.11 (Debian 12's \`python3-torch\`), \`torchrun\` stops at once with
+\`AttributeError: 'NoneType' object has no attribute 'get'\`; run \`python3 torchrun_compat.py\`
+with the same arguments instead (it is torchrun, with that lookup fixed; PyTorch 2.0 fixed it).
 \`--batch\` is per process, so the effective batch is \`batch × processes\`; a larger effective
 batch usually wants a larger \`--lr\`. Only the first process writes \`--out\`.
 
