@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { fail, RnncError } from '../diagnostics/error.js';
+import { isWithin } from '../util/paths.js';
 
 /**
  * Unpacks a .tar.gz into `destDir` (which must exist), streaming. Reads POSIX ustar and GNU tar:
@@ -159,7 +160,7 @@ class TarExtractor {
       throw fail('BadArchive', `refusing unsafe path in archive: ${JSON.stringify(name)}`);
     }
     const target = resolve(this.root, ...parts.filter((p) => p !== '' && p !== '.'));
-    if (target !== this.root && !target.startsWith(this.root + sep)) {
+    if (!isWithin(target, this.root)) {
       throw fail('BadArchive', `refusing unsafe path in archive: ${JSON.stringify(name)}`);
     }
     return target;

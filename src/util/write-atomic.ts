@@ -32,15 +32,21 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
 
 /**
  * Writes a folder of files as a whole: into a temporary sibling, then renamed into place. An
- * existing `dir` is replaced only when `replaceable(entries)` says its files are ones this
- * writer made (or it is empty); otherwise nothing is touched and the error says why. The old
+ * existing `dir` that is not empty is replaced only when `refusal(entries)` finds nothing
+ * against it (its files are ones this writer made); otherwise nothing is touched and the error
+ * gives the refusal's reason (and its help, when it has one). The old
  * folder is renamed aside before the new one takes its place and removed after, so at every
  * moment one complete folder exists (under `dir` or, for an instant, beside it). Every failure
  * is CannotWrite (E4002) with `help`.
  */
-export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>, replaceable: (entries: string[]) => boolean, help: string): void {
+export function writeFolderAtomic(
+  dir: string,
+  files: ReadonlyMap<string, string | Uint8Array>,
+  refusal: (entries: string[]) => { why: string; help?: string } | undefined,
+  help: string,
+): void {
   const target = resolve(dir);
-  const cannot = (why: string, cause?: unknown) => fail('CannotWrite', `cannot write ${dir}: ${why}`, { file: dir, help, ...(cause !== undefined ? { cause } : {}) });
+  const cannot = (why: string, cause?: unknown, hint = help) => fail('CannotWrite', `cannot write ${dir}: ${why}`, { file: dir, help: hint, ...(cause !== undefined ? { cause } : {}) });
   let entries: string[] | undefined;
   try {
     if (!statSync(target).isDirectory()) throw cannot('it exists and is not a folder');
@@ -49,7 +55,8 @@ export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string
     if (e instanceof RnncError) throw e;
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw cannot(reasonOf(e), e);
   }
-  if (entries && entries.length > 0 && !replaceable(entries)) throw cannot('it is a folder with other files; refusing to replace it');
+  const refused = entries && entries.length > 0 ? refusal(entries) : undefined;
+  if (refused) throw cannot(refused.why, undefined, refused.help);
   try {
     replaceFolder(target, files, entries !== undefined);
   } catch (e) {

@@ -2,18 +2,16 @@
 # [{"dir": export folder, "batches": [[[id, ...], ...], ...]}, ...] from argv[1] and prints, for
 # each model, its outputs on every batch with nn.LSTM/nn.RNN where model.py uses them ("native")
 # and with the step loop everywhere ("loop"), plus the state_dict's names.
-import importlib.util
 import json
 import sys
 
 import torch
+from load_module import load_module
 
 torch.set_num_threads(1)
 results = []
 for k, job in enumerate(json.load(open(sys.argv[1]))):
-    spec = importlib.util.spec_from_file_location(f"exported_{k}", f"{job['dir']}/model.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_module(f"exported_{k}", f"{job['dir']}/model.py")
     model = mod.Model()
     model.load_state_dict(mod.load_weights(f"{job['dir']}/state_dict.safetensors"))  # strict: every name must match
     model.eval()

@@ -1,14 +1,13 @@
 # Tokenizes with the exported model.py's Tokenizer for pytorch-tokenizer.test.ts: reads
 # {"model_py": path, "jobs": [{"pattern": Python pattern, "lowercase": bool, "texts": [...]}]}
 # from argv[1] and prints each job's token lists as JSON.
-import importlib.util
 import json
 import sys
 
+from load_module import load_module
+
 job = json.load(open(sys.argv[1], encoding="utf-8"))
-spec = importlib.util.spec_from_file_location("exported", job["model_py"])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
+mod = load_module("exported", job["model_py"])
 out = []
 for j in job["jobs"]:
     vocab = {"words": ["<pad>", "<unk>"], "labels": [], "tokenizer": {"lowercase": j["lowercase"]}, "maxlen": 1}

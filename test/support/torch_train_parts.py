@@ -2,15 +2,14 @@
 # {"train_py": path, "tables": [path, ...], "stopping": [{"losses": [...], "epochs": n, "patience": p}, ...]}
 # from argv[1]; prints, as JSON, read_table's examples and skipped count for each table, and the
 # early-stopping decisions along each sequence of validation losses (null: no validation).
-import importlib.util
 import json
 import math
 import sys
 
+from load_module import load_module
+
 job = json.load(open(sys.argv[1], encoding="utf-8"))
-spec = importlib.util.spec_from_file_location("train", job["train_py"])
-train = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(train)
+train = load_module("train", job["train_py"])
 tables = []
 for path in job["tables"]:
     examples, skipped = train.read_table(path, None, None)

@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isWithin, realLocation } from '../../util/paths.js';
 import { ModelFolder } from '../../artifacts/model-folder.js';
@@ -56,21 +55,25 @@ async function exportToPytorch(io: Io, folder: ModelFolder, dir: string, out: st
   // A model folder is replaced as a whole by the next train (artifacts/store.ts): what is written
   // into it would vanish then. And replacing a folder that holds the model would delete it.
   if (isWithin(where, folder.path)) throw cannot(`it is inside the model folder ${dir}`, elsewhere);
-  if (isWithin(folder.path, where) || isWithin(await realLocation(dir), where)) throw cannot(`the model folder ${dir} is inside it, and the export replaces the folder whole`, elsewhere);
+  if (isWithin(folder.path, where)) throw cannot(`the model folder ${dir} is inside it, and the export replaces the folder whole`, elsewhere);
   const { exportPytorch, EXPORT_JSON, WEIGHTS_FILE } = await import('../../export/pytorch/export.js');
   const model = await exportPytorch(folder, RNNC_VERSION);
   // A folder an earlier export wrote is replaced whole, with what train.py leaves in it
   // (history.json, Python's cache); any other file in it is the user's, and stops the export.
   const ours = new Set([...model.files.keys(), 'history.json', '__pycache__']);
-  const foreign = await readdir(where).then(
-    (entries) => entries.filter((e) => !ours.has(e)).sort(),
-    () => [],
+  writeFolderAtomic(
+    out,
+    model.files,
+    (entries) => {
+      const foreign = entries.filter((e) => !ours.has(e)).sort();
+      if (foreign.length > 0) {
+        const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
+        return { why: `it holds files an export does not write (${named}); refusing to replace them`, help: 'give a new folder, or move those files out of it' };
+      }
+      return entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE) ? undefined : { why: 'it is a folder with other files; refusing to replace it' };
+    },
+    'give a new folder, or one an earlier `rnnc export --format pytorch` wrote',
   );
-  if (foreign.length > 0) {
-    const named = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
-    throw cannot(`it holds files an export does not write (${named}); refusing to replace them`, 'give a new folder, or move those files out of it');
-  }
-  writeFolderAtomic(out, model.files, (entries) => entries.includes(EXPORT_JSON) && entries.includes(WEIGHTS_FILE), 'give a new folder, or one an earlier `rnnc export --format pytorch` wrote');
   io.err(`wrote ${out}/: model.py (the nn.Module), ${WEIGHTS_FILE}, train.py (torchrun / DDP), README.md\n`);
   for (const l of model.layers) io.err(`  ${l.name}: ${l.torch}\n`);
   if (!model.hasVocab) io.err(`note: ${dir} has no vocab.json (a compiled model has no vocabulary until it is trained): model.py runs on ids, but train.py needs one\n`);
